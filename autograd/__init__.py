@@ -1,0 +1,32 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation.
+
+`autograd` here is chainrule's package; HIPS autograd uses the same import name, so the two
+cannot share an environment.
+"""
+
+from .check import gradcheck, numerical_grad
+from .functional import grad
+from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .reductions import dot, logsumexp, mean, softmax, sum
+from .traversal import Step, backward_steps, topological_order, zero_grad
+from .value import Value
+
+__all__ = [
+    "Step",
+    "Value",
+    "backward_steps",
+    "detect_anomaly",
+    "dot",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "logsumexp",
+    "mean",
+    "no_grad",
+    "numerical_grad",
+    "softmax",
+    "sum",
+    "topological_order",
+    "zero_grad",
+]

@@ -1,0 +1,93 @@
+"""Walking a graph: topological order and the backward pass, all iterative."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from .mode import state as _state
+
+if TYPE_CHECKING:
+    from .value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after all of its parents; `root` comes last."""
+    order: list[Value] = []
+    seen = {root}
+    # Each stack entry is a node and an iterator over the parents still to visit.
+    stack = [(root, iter(root.parents))]
+    push = stack.append
+    pop = stack.pop
+    add = seen.add
+    emit = order.append
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                add(p)
+                push((p, iter(p.parents)))
+                break
+        else:
+            pop()
+            emit(node)
+    return order
+
+
+def backward_pass(root: Value, grad: float = 1.0) -> None:
+    """Add grad·∂root/∂x to `x.grad` for every x in the graph of `root`.
+
+    Each call carries its own contributions in a dict rather than through `.grad`, so grads
+    already on intermediate nodes are never sent on a second time.
+    """
+    if _state.anomaly:
+        _checked_backward(root, grad)
+        return
+    upstream = {root: grad}
+    get = upstream.get
+    for node in reversed(topological_order(root)):
+        g = upstream.pop(node, 0.0)
+        node.grad += g
+        for p, d in zip(node.parents, node.local_grads):
+            upstream[p] = get(p, 0.0) + g * d
+
+
+def _checked_backward(root: Value, grad: float) -> None:
+    for step in backward_steps(root, grad):
+        step.node.grad += step.grad
+        for p, c in zip(step.node.parents, step.contributions):
+            if not math.isfinite(c):
+                who = f" {step.node.label!r}" if step.node.label else ""
+                to = f" {p.label!r}" if p.label else ""
+                raise FloatingPointError(
+                    f"backward through op {step.node.op!r}{who} (data={step.node.data!r}) sent "
+                    f"{c!r} to its input{to} (data={p.data!r}): upstream grad {step.grad!r}"
+                )
+
+
+class Step(NamedTuple):
+    """One node of the backward pass: its gradient and what it sends to each parent."""
+
+    node: Value
+    grad: float
+    contributions: tuple[float, ...]
+
+
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
+    """Yield, in the order backward visits them, each node, its gradient and the
+    contribution (upstream grad × local derivative) it sends to each parent; `.grad` is untouched."""
+    upstream = {root: grad}
+    get = upstream.get
+    for node in reversed(topological_order(root)):
+        g = upstream.pop(node, 0.0)
+        sent = tuple(g * d for d in node.local_grads)
+        for p, c in zip(node.parents, sent):
+            upstream[p] = get(p, 0.0) + c
+        yield Step(node, g, sent)
+
+
+def zero_grad(root: Value) -> None:
+    """Set `grad` to 0 on every node of the graph of `root`."""
+    for node in topological_order(root):
+        node.grad = 0.0
