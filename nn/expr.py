@@ -1,0 +1,474 @@
+"""Arithmetic expressions over named variables, built as a graph of `Value`s.
+
+`parse("exp((2*x+3)**2)")` checks the text against an allow-list — numbers, variables, the
+operators `+ - * / **`, unary `-`/`+`, parentheses and the engine's one-argument functions —
+and `Expr.evaluate({"x": 0.1})` builds it with one labelled leaf per variable, so that
+`backward()` gives every ∂h/∂x. The text is read by `ast.parse` and walked as data: it is never
+evaluated, executed or compiled as code. Every walk is iterative, and length, nesting and the
+size of numbers are bounded, so no input can hang or crash the process.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from autograd import Value, no_grad
+
+FUNCTIONS = (
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "atan",
+    "sigmoid",
+    "relu",
+    "softplus",
+    "abs",
+)
+MAX_LENGTH = 10_000
+MAX_DEPTH = 200
+MAX_NUMBER = 1e308
+MAX_LABEL = 40  # longest sub-expression text used as a node's label
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+"}
+# Operators outside the allow-list, by the symbol the user typed (to point the caret at it).
+_OTHER_OPERATORS = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
+_NODE_NAMES = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscript",
+    ast.Slice: "slice",
+    ast.Starred: "starred argument",
+    ast.ListComp: "list comprehension",
+    ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.Lambda: "lambda",
+    ast.IfExp: "conditional expression",
+    ast.Compare: "comparison",
+    ast.BoolOp: "boolean operator",
+    ast.NamedExpr: "assignment expression (:=)",
+    ast.JoinedStr: "f-string",
+    ast.FormattedValue: "f-string field",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Set: "set",
+    ast.Dict: "dict",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield from",
+}
+_ALLOWED = "allowed: numbers, variables, + - * / **, unary -, ( ), " + " ".join(FUNCTIONS)
+
+
+class ExprError(ValueError):
+    """The text is not an allowed expression; `str()` says why and points at the offending part."""
+
+    def __init__(
+        self, reason: str, text: str, line: int = 1, col: int | None = None, end: int | None = None
+    ) -> None:
+        self.reason = reason
+        self.text = text
+        self.line = line
+        self.col = col
+        super().__init__(reason + _pointer(text, line, col, end))
+
+
+class DomainError(ValueError):
+    """The engine cannot evaluate the expression at this point (e.g. log of a negative number)."""
+
+
+class BindingError(ValueError):
+    """The values given for the variables do not match the expression's variables."""
+
+
+def _pointer(text: str, line: int, col: int | None, end: int | None) -> str:
+    """The offending line of `text` with a caret line under columns [col, end)."""
+    if col is None:
+        return ""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return ""
+    src = lines[line - 1]
+    end = col + 1 if end is None or end <= col else min(end, max(len(src), col + 1))
+    # Long lines are cut to a window around the caret, so the pointer stays readable.
+    lo = max(0, col - 60)
+    hi = min(len(src), max(end, col + 1) + 60, col + 120)
+    shown = ("…" if lo else "") + src[lo:hi] + ("…" if hi < len(src) else "")
+    pad = col - lo + (1 if lo else 0)
+    carets = "^" * max(1, min(end, hi) - col)
+    where = f"line {line}, column {col + 1}" if len(lines) > 1 else f"column {col + 1}"
+    return f" (at {where})\n    {shown}\n    {' ' * pad}{carets}"
+
+
+@dataclass(frozen=True)
+class _Op:
+    """One step of the postfix program: push a number or a variable, or apply an operation."""
+
+    kind: str  # "num", "var", "unary", "binary", "call"
+    arg: object  # the float, the variable name, or the operator / function name
+    col: int | None = None
+    end: int | None = None
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A checked expression: its text, its variables in order of first appearance, its program."""
+
+    text: str
+    variables: tuple[str, ...]
+    program: tuple[_Op, ...] = field(repr=False)
+
+    @property
+    def output_name(self) -> str:
+        """The name of the result: h as in the notes' h(x), unless a variable is called h."""
+        return next(n for n in ("h", "f", "g", "y", "out") if n not in self.variables)
+
+    def evaluate(
+        self, at: Mapping[str, float], allow_unused: bool = False
+    ) -> tuple[Value, dict[str, Value]]:
+        """The root Value h and one labelled leaf per variable (h.backward() fills their grads)."""
+        missing = [v for v in self.variables if v not in at]
+        if missing:
+            raise BindingError("no value given for " + ", ".join(missing))
+        unused = [name for name in at if name not in self.variables]
+        if unused and not allow_unused:
+            raise BindingError(
+                "value given for " + ", ".join(unused) + ", which the expression does not use"
+            )
+        leaves = {name: Value(float(at[name]), label=name) for name in self.variables}
+        stack: list[Value | float] = []
+        for op in self.program:
+            if op.kind == "num":
+                stack.append(op.arg)  # type: ignore[arg-type]
+            elif op.kind == "var":
+                stack.append(leaves[op.arg])  # type: ignore[index]
+            else:
+                n = 2 if op.kind == "binary" else 1
+                operands = stack[-n:]
+                del stack[-n:]
+                try:
+                    out = _apply(op, operands)
+                except (ValueError, ArithmeticError) as e:
+                    seg = _segment(self.text, op)
+                    raise DomainError(f"{e} (in `{_shorten(seg)}`)" if seg else str(e)) from e
+                if isinstance(out, Value) and not out.label:
+                    # Named by its own text, so drawings and the engine's messages say which
+                    # part of the expression a node is; long parts stay unnamed.
+                    seg = _segment(self.text, op)
+                    if len(seg) <= MAX_LABEL:
+                        out.label = seg
+                stack.append(out)
+        (h,) = stack
+        if not isinstance(h, Value):
+            h = Value(h)
+        if h.op:
+            h.label = self.output_name
+        return h, leaves
+
+
+def _apply(op: _Op, operands: list) -> Value | float:
+    """Apply one operation; a plain number is folded into the engine's op, as `Value` does."""
+    if op.kind == "binary":
+        a, b = operands
+        sym = op.arg
+        if sym == "+":
+            return a + b
+        if sym == "-":
+            return a - b
+        if sym == "*":
+            return a * b
+        if sym == "/":
+            return a / b
+        return a**b
+    (a,) = operands
+    if op.kind == "unary":
+        return -a if op.arg == "-" else a
+    if op.arg == "abs":
+        return abs(a)
+    return getattr(a, op.arg)()  # type: ignore[arg-type]
+
+
+def _fold(op: _Op, operands: list[float]) -> float | None:
+    """The number an operation on numbers gives, computed by the engine; None if undefined."""
+    try:
+        with no_grad():
+            first = Value(operands[0])
+            return float(_apply(op, [first, *operands[1:]]))
+    except (ValueError, ArithmeticError):
+        return None  # left to `evaluate`, which reports the engine's message
+
+
+def _segment(text: str, op: _Op) -> str:
+    """The text of the part of the expression that `op` computes."""
+    if op.col is None or op.end is None:
+        return ""
+    lines = text.split("\n")
+    return lines[op.line - 1][op.col : op.end] if op.line <= len(lines) else ""
+
+
+def _shorten(seg: str) -> str:
+    return seg if len(seg) <= 80 else seg[:77] + "..."
+
+
+class _Positions:
+    """ast gives UTF-8 byte columns; these turn them into character columns of `text`."""
+
+    def __init__(self, text: str, line_shift: int, col_shift: int) -> None:
+        self.lines = text.split("\n")
+        self.line_shift = line_shift
+        self.col_shift = col_shift
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        src = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+        return len(src.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def of(self, node: ast.AST) -> tuple[int, int | None, int | None]:
+        """(line, col, end) of `node` in the original text, in characters."""
+        lineno = getattr(node, "lineno", None)
+        if lineno is None:
+            return 1, None, None
+        shift = self.col_shift if lineno == 1 else 0
+        line = lineno + self.line_shift
+        col = self.char_col(line, node.col_offset + shift)  # type: ignore[attr-defined]
+        end = None
+        if getattr(node, "end_lineno", None) == lineno and node.end_col_offset is not None:  # type: ignore[attr-defined]
+            end = self.char_col(line, node.end_col_offset + shift)  # type: ignore[attr-defined]
+        return line, col, end
+
+
+def parse(text: str) -> Expr:
+    """Check `text` against the allow-list and turn it into an `Expr`; `ExprError` if it is not."""
+    if not isinstance(text, str):
+        raise TypeError(f"expression must be a str, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(
+            f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", text
+        )
+    if not text.strip():
+        raise ExprError("expression is empty", text)
+    _check_characters(text)
+    # ast.parse rejects leading whitespace in eval mode; strip it and shift the columns back.
+    body = text.lstrip(" \t\r\n\f")
+    skipped = text[: len(text) - len(body)]
+    line_shift = skipped.count("\n")
+    col_shift = len(skipped) - (skipped.rfind("\n") + 1)
+    pos = _Positions(text, line_shift, col_shift)
+    try:
+        tree = ast.parse(body, mode="eval")
+    except SyntaxError as e:
+        line = (e.lineno or 1) + line_shift
+        col = None
+        if e.offset is not None:
+            col = max(0, e.offset - 1) + (col_shift if e.lineno == 1 else 0)
+        reason = "invalid syntax" if e.msg == "invalid syntax" else f"invalid syntax: {e.msg}"
+        raise ExprError(reason, text, line, col) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"expression is nested deeper than {MAX_DEPTH} levels", text) from None
+    except ValueError as e:
+        raise ExprError(f"invalid expression: {e}", text) from None
+    variables = _check(tree.body, text, pos)
+    program = _lower(tree.body, text, pos)
+    return Expr(text, variables, program)
+
+
+def _check_characters(text: str) -> None:
+    """Reject NUL characters and bracket nesting beyond MAX_DEPTH before the parser sees them."""
+    depth = 0
+    line, line_start = 1, 0
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            line, line_start = line + 1, i + 1
+        elif ch in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ExprError(
+                    f"expression is nested deeper than {MAX_DEPTH} levels",
+                    text,
+                    line,
+                    i - line_start,
+                )
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "\0":
+            raise ExprError("expression contains a NUL character", text, line, i - line_start)
+
+
+def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
+    """Walk the tree (iteratively, left to right) and return its variables in order of use."""
+    variables: dict[str, None] = {}
+    stack: list[tuple[ast.AST, int]] = [(root, 1)]
+
+    def reject(reason: str, node: ast.AST) -> ExprError:
+        line, col, end = pos.of(node)
+        return ExprError(reason, text, line, col, end)
+
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line, col, _ = pos.of(node)
+            reason = f"expression is nested deeper than {MAX_DEPTH} levels"
+            raise ExprError(reason, text, line, col)
+        t = type(node)
+        if t is ast.BinOp:
+            if type(node.op) not in _BINARY:  # type: ignore[attr-defined]
+                raise _operator_error(node, text, pos)
+            stack.append((node.right, depth + 1))  # type: ignore[attr-defined]
+            stack.append((node.left, depth + 1))  # type: ignore[attr-defined]
+        elif t is ast.UnaryOp:
+            if type(node.op) not in _UNARY:  # type: ignore[attr-defined]
+                raise _operator_error(node, text, pos)
+            stack.append((node.operand, depth + 1))  # type: ignore[attr-defined]
+        elif t is ast.Constant:
+            _check_number(node, reject)  # type: ignore[arg-type]
+        elif t is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if not NAME.fullmatch(name):
+                raise reject(
+                    f"name {name!r} is not allowed: a variable is letters and digits, "
+                    "starting with a letter (no underscores)",
+                    node,
+                )
+            if name in FUNCTIONS:
+                raise reject(f"{name!r} is a function: call it as {name}(...)", node)
+            variables.setdefault(name)
+        elif t is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is not ast.Name:
+                line, col, end = pos.of(node)
+                seg = text.split("\n")[line - 1][col:end] if col is not None else "this"
+                raise reject(
+                    f"call of `{seg[:60]}` is not allowed; only these functions can be called: "
+                    + " ".join(FUNCTIONS),
+                    node,
+                )
+            if func.id not in FUNCTIONS:
+                known = " ".join(FUNCTIONS)
+                raise reject(
+                    f"function {func.id!r} is not allowed; the functions are: {known}", func
+                )
+            if node.keywords:  # type: ignore[attr-defined]
+                raise reject(f"{func.id}() takes no keyword arguments", node.keywords[0])  # type: ignore[attr-defined]
+            n = len(node.args)  # type: ignore[attr-defined]
+            if n != 1:
+                raise reject(f"{func.id}() takes exactly one argument ({n} given)", node)
+            stack.append((node.args[0], depth + 1))  # type: ignore[attr-defined]
+        else:
+            what = _NODE_NAMES.get(t, f"{t.__name__} expression")
+            raise reject(f"{what} is not allowed ({_ALLOWED})", node)
+    return tuple(variables)
+
+
+def _check_number(node: ast.Constant, reject: Callable[[str, ast.AST], ExprError]) -> None:
+    v = node.value
+    if type(v) is int:
+        if abs(v) > MAX_NUMBER:  # exact int/float comparison, no conversion of a huge int
+            raise reject(f"number is larger than {MAX_NUMBER:g}", node)
+    elif type(v) is float:
+        if not abs(v) <= MAX_NUMBER:
+            raise reject(f"number is larger than {MAX_NUMBER:g}", node)
+    else:
+        kind = {str: "string", bytes: "bytes", bool: "boolean", complex: "complex number"}.get(
+            type(v), repr(v)
+        )
+        raise reject(f"{kind} {v!r:.40} is not allowed ({_ALLOWED})", node)
+
+
+def _operator_error(node: ast.AST, text: str, pos: _Positions) -> ExprError:
+    """Point at the operator itself: `x // y` gets its caret under `//`."""
+    sym = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)  # type: ignore[attr-defined]
+    reason = f"operator `{sym}` is not allowed; the operators are + - * / ** and unary -"
+    line, col, end = pos.of(node)
+    if type(node) is ast.BinOp:
+        l_line, _, l_end = pos.of(node.left)
+        r_line, r_col, _ = pos.of(node.right)
+        if l_line == r_line == line and l_end is not None and r_col is not None:
+            gap = text.split("\n")[line - 1][l_end:r_col]
+            i = gap.find(sym)
+            if i >= 0:
+                return ExprError(reason, text, line, l_end + i, l_end + i + len(sym))
+    else:
+        end = None if col is None else col + len(sym)
+    return ExprError(reason, text, line, col, end)
+
+
+def _lower(root: ast.expr, text: str, pos: _Positions) -> tuple[_Op, ...]:
+    """The checked tree as a postfix program, with operations on numbers alone done now.
+
+    A folded number must stay within ±MAX_NUMBER, so `9**9**9**9` is rejected here instead
+    of becoming inf; an undefined one (`log(-1)`) is left for `evaluate` to report.
+    """
+    program: list[_Op] = []
+    stack: list[tuple[ast.AST, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        t = type(node)
+        line, col, end = pos.of(node)
+        if t is ast.Constant:
+            program.append(_Op("num", float(node.value), col, end, line))  # type: ignore[attr-defined]
+            continue
+        if t is ast.Name:
+            program.append(_Op("var", node.id, col, end, line))  # type: ignore[attr-defined]
+            continue
+        if t is ast.BinOp:
+            children = [node.left, node.right]  # type: ignore[attr-defined]
+            op = _Op("binary", _BINARY[type(node.op)], col, end, line)  # type: ignore[attr-defined]
+        elif t is ast.UnaryOp:
+            children = [node.operand]  # type: ignore[attr-defined]
+            op = _Op("unary", _UNARY[type(node.op)], col, end, line)  # type: ignore[attr-defined]
+        else:  # a checked Call
+            children = [node.args[0]]  # type: ignore[attr-defined]
+            op = _Op("call", node.func.id, col, end, line)  # type: ignore[attr-defined]
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children))
+            continue
+        n = len(children)
+        operands = program[-n:]
+        if all(o.kind == "num" for o in operands):
+            folded = _fold(op, [o.arg for o in operands])  # type: ignore[misc]
+            if folded is not None:
+                if not abs(folded) <= MAX_NUMBER:
+                    raise ExprError(
+                        f"this part evaluates to {folded!r}: numbers in an expression must stay "
+                        f"within ±{MAX_NUMBER:g}",
+                        text,
+                        line,
+                        col,
+                        end,
+                    )
+                del program[-n:]
+                program.append(_Op("num", folded, col, end, line))
+                continue
+        program.append(op)
+    return tuple(program)
+
+
+def evaluate(text: str, at: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """`parse(text).evaluate(at)`: the root Value and the labelled leaf of each variable."""
+    return parse(text).evaluate(at)
+
+
+def gradients(text: str, at: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+    """h and {variable: ∂h/∂variable} at the point `at`, by one backward pass."""
+    h, leaves = evaluate(text, at)
+    h.backward()
+    return h.data, {name: leaf.grad for name, leaf in leaves.items()}
