@@ -1,0 +1,187 @@
+"""`fit`: the training loop (forward, loss, backward, step) with a tqdm progress bar.
+
+Each optimiser step uses one batch: the batch loss is the MEAN of the per-example losses
+`loss(model(x), t)`, so ∂C/∂θ = (1/B) Σₙ ∂Cₙ/∂θ (the notes' batch sum, scaled by 1/B so the
+learning rate does not depend on the batch size). A target t is whatever the loss takes for one
+example: a number for a one-output model, a list for several outputs, a class index for
+`cross_entropy`. Regularisation belongs to the optimiser (`SGD(..., weight_decay=λ)`).
+
+Accuracy, the one metric, is measured on the predictions made during the epoch (before each
+step, as micrograd's demo reports it) and only for classification targets:
+- several outputs: the predicted class is argmax of the outputs; the target is a class index
+  or a one-hot (probability) list, whose argmax is the class;
+- one output with labels in {0, 1} or {−1, +1}: the prediction is the upper label when the
+  output exceeds a threshold, 0 for losses on scores or logits (`hinge`,
+  `binary_cross_entropy_with_logits`), else the midpoint of the labels (0.5 after a sigmoid).
+For other targets (regression) accuracy is left out of the history. `accuracy()` evaluates a
+trained model with the same rule.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import autograd
+from autograd import Value
+from autograd.value import as_float
+
+from . import losses as _losses
+from .data import batches
+from .optim import Optimizer
+
+Judge = Callable[[list[Value], object], bool]
+SCORE_LOSSES = (_losses.hinge, _losses.binary_cross_entropy_with_logits)
+METRICS = ("accuracy",)
+
+
+@dataclass
+class History:
+    """Per-epoch records: `loss` (mean training loss) and `metrics` (name → list)."""
+
+    loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key == "loss":
+            return self.loss
+        if key in self.metrics:
+            return self.metrics[key]
+        raise KeyError(f"{key!r}: this history holds {', '.join(self.keys())}")
+
+    def keys(self) -> list[str]:
+        return ["loss", *self.metrics]
+
+    def __len__(self) -> int:
+        """The number of epochs completed."""
+        return len(self.loss)
+
+
+def _argmax(xs: Sequence[float]) -> int:
+    return max(range(len(xs)), key=lambda k: xs[k])
+
+
+def _one_hot_like(t: object) -> bool:
+    if isinstance(t, (str, bytes)) or not isinstance(t, Sequence) or len(t) < 2:
+        return False
+    fs = [as_float(v) for v in t]
+    return all(f is not None and 0.0 <= f <= 1.0 for f in fs) and abs(math.fsum(fs) - 1) < 1e-9
+
+
+def _scalar(t: object) -> float | None:
+    if isinstance(t, Sequence) and not isinstance(t, (str, bytes)) and len(t) == 1:
+        t = t[0]
+    return None if isinstance(t, Value) else as_float(t)
+
+
+def classifier(nout: int, y: Sequence, loss: Callable) -> Judge | None:
+    """judge(preds, target) → whether the prediction is right, or None if y is not labels."""
+    if nout > 1:
+        if all(isinstance(t, int) and not isinstance(t, bool) for t in y):
+            return lambda preds, t: _argmax([p.data for p in preds]) == t
+        if all(_one_hot_like(t) for t in y):
+            return lambda preds, t: _argmax([p.data for p in preds]) == _argmax(t)
+        return None
+    labels = {_scalar(t) for t in y}
+    if labels <= {-1.0, 1.0} and (-1.0 in labels or loss is _losses.hinge):
+        lo, hi = -1.0, 1.0
+    elif labels <= {0.0, 1.0}:
+        lo, hi = 0.0, 1.0
+    else:
+        return None
+    threshold = 0.0 if loss in SCORE_LOSSES else (lo + hi) / 2
+    return lambda preds, t: (hi if preds[0].data > threshold else lo) == _scalar(t)
+
+
+def accuracy(model: Callable, X: Sequence, y: Sequence, loss: str | Callable = "sse") -> float:
+    """The fraction of examples classified right, by the rule in this module's docstring."""
+    if len(X) != len(y) or not len(X):
+        raise ValueError(f"X has {len(X)} examples and y {len(y)} targets; need equal, > 0")
+    with autograd.no_grad():
+        preds = [model(x) for x in X]
+    judge = classifier(len(preds[0]), y, _losses.get(loss))
+    if judge is None:
+        raise ValueError("accuracy: the targets are not class labels (see nn.train)")
+    return sum(judge(p, t) for p, t in zip(preds, y, strict=True)) / len(y)
+
+
+def fit(
+    model: Callable,
+    X: Sequence,
+    y: Sequence,
+    loss: str | Callable,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    metrics: Sequence[str] = ("accuracy",),
+    progress: bool = True,
+    seed: int | None = None,
+) -> History:
+    """Train for `epochs` passes over (X, y): per batch C = mean loss, backward, optimizer.step().
+
+    Returns the per-epoch History. A non-finite loss raises FloatingPointError naming the epoch
+    and batch, before that batch's step, so the parameters stay finite.
+    """
+    loss_fn = _losses.get(loss)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} examples but y has {len(y)} targets")
+    if not len(X):
+        raise ValueError("fit: no examples")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int ≥ 0, not {epochs!r}")
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metrics {unknown}; known: {', '.join(METRICS)}")
+    rng = random.Random(seed)
+    history = History()
+    judge: Judge | None = None
+    measure = "accuracy" in metrics
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, unit="epoch", desc="fit")
+    try:
+        for epoch in range(1, epochs + 1):
+            total = 0.0
+            right = 0
+            for b, (Xb, yb) in enumerate(
+                batches(X, y, batch_size, shuffle=batch_size is not None, seed=rng), start=1
+            ):
+                preds = [model(x) for x in Xb]
+                cost = autograd.mean([loss_fn(p, t) for p, t in zip(preds, yb, strict=True)])
+                if not math.isfinite(cost.data):
+                    raise FloatingPointError(
+                        f"fit: the loss is {cost.data} in epoch {epoch} (batch {b}); "
+                        "try a smaller learning rate. The parameters are as before this batch."
+                    )
+                if hasattr(model, "zero_grad"):
+                    model.zero_grad()
+                optimizer.zero_grad()
+                cost.backward()
+                optimizer.step()
+                total += cost.data * len(Xb)
+                if measure:
+                    if judge is None and epoch == 1 and b == 1:
+                        judge = classifier(len(preds[0]), y, loss_fn)
+                    if judge is not None:
+                        right += sum(judge(p, t) for p, t in zip(preds, yb, strict=True))
+            history.loss.append(total / len(X))
+            shown = {"loss": f"{history.loss[-1]:.4g}"}
+            if judge is not None:
+                history.metrics.setdefault("accuracy", []).append(right / len(X))
+                shown["acc"] = f"{right / len(X):.1%}"
+            if bar is not None:
+                bar.set_postfix(shown, refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+__all__ = ["METRICS", "History", "accuracy", "classifier", "fit"]
