@@ -1,0 +1,228 @@
+"""Every op of the shared table: value, structure, derivatives of order 1 to 3, edge inputs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ops_table import EDGE_OPS, NARY, OPS, Op
+
+from autograd import Value, grad, gradcheck, numerical_grad
+
+EDGES = [0.0, 1e-8, -1e-8, 30.0, -30.0, 1000.0, -1000.0]
+
+
+def close(a: float, b: float, rel: float = 1e-7, abs_: float = 1e-9) -> bool:
+    """a ≈ b, with inf equal to an inf of the same sign and NaN to NaN."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= abs_ + rel * abs(b)
+
+
+def assert_close(actual, expected, rel: float = 1e-7, abs_: float = 1e-9, what: str = "") -> None:
+    """Elementwise over nested lists of floats."""
+    if isinstance(expected, list):
+        assert len(actual) == len(expected), what
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_close(a, e, rel, abs_, f"{what}[{i}]")
+        return
+    assert close(float(actual), float(expected), rel, abs_), f"{what}: {actual!r} != {expected!r}"
+
+
+def inputs(op: Op) -> st.SearchStrategy[tuple[float, ...]]:
+    return st.tuples(*(st.floats(lo, hi) for lo, hi in op.domain))
+
+
+def leaves(xs: tuple[float, ...]) -> list[Value]:
+    return [Value(x, f"x{i}") for i, x in enumerate(xs)]
+
+
+def central(f, xs: tuple[float, ...], eps: float = 1e-6) -> list:
+    """Central differences of a float function whose result is a float or nested lists."""
+
+    def diff(hi, lo):
+        if isinstance(hi, list):
+            return [diff(h, lo_) for h, lo_ in zip(hi, lo, strict=True)]
+        return (hi - lo) / (2 * eps)
+
+    out = []
+    for i in range(len(xs)):
+        up = [x + eps if j == i else x for j, x in enumerate(xs)]
+        down = [x - eps if j == i else x for j, x in enumerate(xs)]
+        out.append(diff(f(*up), f(*down)))
+    # out[i] is ∂/∂xᵢ of f; the table indexes the new axis last: f[...][i]
+    return _move_first_axis_last(out)
+
+
+def _move_first_axis_last(t: list) -> list:
+    if not isinstance(t[0], list):
+        return t
+    return [_move_first_axis_last([t[i][j] for i in range(len(t))]) for j in range(len(t[0]))]
+
+
+ops = pytest.mark.parametrize("op", OPS, ids=repr)
+
+
+# ---- the table itself: each closed form is the derivative of the one before ----------------
+
+
+@ops
+@given(data=st.data())
+def test_table_closed_forms_are_derivatives_of_each_other(op: Op, data) -> None:
+    xs = data.draw(inputs(op))
+    assert_close(op.d1(*xs), central(op.float, xs), 1e-5, 1e-6, "d1 vs float form")
+    assert_close(op.d2(*xs), central(op.d1, xs), 1e-5, 1e-6, "d2 vs d1")
+    assert_close(op.d3(*xs), central(op.d2, xs), 1e-5, 1e-6, "d3 vs d2")
+
+
+# ---- the engine against the table ----------------------------------------------------------
+
+
+@ops
+@given(data=st.data())
+def test_value_matches_float_form(op: Op, data) -> None:
+    xs = data.draw(inputs(op))
+    out = op.value(*leaves(xs))
+    assert type(out.data) is float
+    assert close(out.data, op.float(*xs), 1e-12, 1e-14)
+
+
+@ops
+@given(data=st.data())
+def test_one_node_with_the_inputs_as_parents(op: Op, data) -> None:
+    """Each op is ONE node: parents are exactly the inputs, local grads the closed form ∂f/∂xᵢ."""
+    xs = data.draw(inputs(op))
+    vs = leaves(xs)
+    out = op.value(*vs)
+    assert out.op == op.op
+    assert len(out.parents) == op.arity
+    assert all(p is v for p, v in zip(out.parents, vs, strict=True))
+    assert all(type(d) is float for d in out.local_grads)
+    assert_close(list(out.local_grads), op.d1(*xs), 1e-9, 1e-12, "local_grads")
+    assert out.grad == 0.0
+    assert all(v.grad == 0.0 for v in vs)
+
+
+@ops
+@given(data=st.data())
+def test_first_derivative_matches_closed_form(op: Op, data) -> None:
+    xs = data.draw(inputs(op))
+    vs = leaves(xs)
+    out = op.value(*vs)
+    assert_close(grad(out, vs), op.d1(*xs), 1e-9, 1e-12, "grad")
+    out.backward()
+    assert_close([v.grad for v in vs], op.d1(*xs), 1e-9, 1e-12, "backward")
+
+
+@ops
+@given(data=st.data())
+def test_first_derivative_matches_central_differences(op: Op, data) -> None:
+    xs = data.draw(inputs(op))
+    vs = leaves(xs)
+    numeric = numerical_grad(op.value, vs)
+    assert_close(grad(op.value(*vs), vs), numeric, 1e-5, 1e-6, "grad vs numerical_grad")
+    assert gradcheck(op.value, xs)
+
+
+@ops
+@given(data=st.data())
+def test_second_derivative_matches_closed_form(op: Op, data) -> None:
+    xs = data.draw(inputs(op))
+    vs = leaves(xs)
+    first = grad(op.value(*vs), vs, create_graph=True)
+    assert all(isinstance(g, Value) for g in first)
+    assert_close([g.data for g in first], op.d1(*xs), 1e-9, 1e-12, "create_graph d1")
+    hessian = [grad(g, vs) for g in first]
+    assert_close(hessian, op.d2(*xs), 1e-8, 1e-10, "d2")
+
+
+@ops
+@given(data=st.data())
+def test_third_derivative_matches_closed_form(op: Op, data) -> None:
+    xs = data.draw(inputs(op))
+    vs = leaves(xs)
+    first = grad(op.value(*vs), vs, create_graph=True)
+    second = [grad(g, vs, create_graph=True) for g in first]
+    third = [[grad(h, vs) for h in row] for row in second]
+    assert_close(third, op.d3(*xs), 1e-8, 1e-9, "d3")
+
+
+def test_every_unary_op_has_its_third_derivative_tested() -> None:
+    methods = {"exp", "log", "sqrt", "sin", "cos", "tanh", "atan", "sigmoid", "relu"}
+    methods |= {"leaky_relu", "softplus", "neg", "abs"}
+    assert methods <= {op.op for op in OPS if op.arity == 1}
+    binary = {"+", "-", "*", "/", "**"}
+    assert binary <= {op.op for op in OPS}
+    nary = {"sum", "mean", "dot", "wsum", "logsumexp", "softmax[0]"}
+    assert nary <= {op.op for op in OPS}
+
+
+# ---- edge inputs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", EDGES)
+@pytest.mark.parametrize("op", EDGE_OPS, ids=repr)
+def test_unary_edge_inputs(op: Op, x: float) -> None:
+    """0, ±1e-8, ±30, ±1000: the right value (inf only where the maths overflows), the right
+    local derivative, no OverflowError; a domain error where the maths has no value."""
+    error = op.error(x)
+    v = Value(x, "x")
+    if error is not None:
+        with pytest.raises(error) as info:
+            op.value(v)
+        message = str(info.value)
+        assert op.op.strip("0123456789.-") in message and repr(x) in message, message
+        assert v.grad == 0.0 and v.parents == ()
+        return
+    out = op.value(v)
+    expected = op.float(x)
+    assert close(out.data, expected, 1e-12, 1e-15), (out.data, expected)
+    assert math.isfinite(out.data) == math.isfinite(expected)
+    try:
+        d1 = op.d1(x)[0]
+    except ZeroDivisionError:  # sqrt at 0: the derivative is +inf
+        d1 = math.inf
+    assert close(out.local_grads[0], d1, 1e-6, 1e-15), (out.local_grads[0], d1)
+    out.backward()
+    assert close(v.grad, d1, 1e-6, 1e-15)
+
+
+@pytest.mark.parametrize(
+    "xs",
+    [
+        (1000.0, -1000.0, 0.0, 30.0),
+        (1000.0, 1000.0, 1000.0, 1000.0),
+        (-1000.0, -1000.0, -1000.0, -1000.0),
+        (30.0, -30.0, 1e-8, -1e-8),
+        (0.0, 0.0, 0.0, 0.0),
+    ],
+)
+@pytest.mark.parametrize("op", NARY, ids=repr)
+def test_nary_edge_inputs(op: Op, xs: tuple[float, ...]) -> None:
+    """logsumexp and softmax are computed stably: finite at ±1000."""
+    xs = xs[: op.arity]
+    vs = leaves(xs)
+    out = op.value(*vs)
+    assert math.isfinite(out.data)
+    assert close(out.data, op.float(*xs), 1e-12, 1e-15)
+    assert all(math.isfinite(d) for d in out.local_grads)
+    assert_close(list(out.local_grads), op.d1(*xs), 1e-9, 1e-14, "local_grads")
+
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0])
+@pytest.mark.parametrize("method", ["sigmoid", "softplus", "tanh"])
+def test_stable_forms_stay_finite_at_1000(method: str, x: float) -> None:
+    v = Value(x)
+    out = getattr(v, method)()
+    expected = {
+        "sigmoid": 1.0 if x > 0 else 0.0,
+        "softplus": max(x, 0.0),
+        "tanh": math.copysign(1.0, x),
+    }[method]
+    assert out.data == expected
+    out.backward()
+    assert math.isfinite(v.grad)
