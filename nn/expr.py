@@ -165,6 +165,9 @@ class Expr:
                 n = 2 if op.kind == "binary" else 1
                 operands = stack[-n:]
                 del stack[-n:]
+                if not any(isinstance(o, Value) for o in operands):
+                    # numbers that did not fold (e.g. 1/0): let the engine say why
+                    operands[0] = Value(operands[0])
                 try:
                     out = _apply(op, operands)
                 except (ValueError, ArithmeticError) as e:
@@ -386,10 +389,9 @@ def _check_number(node: ast.Constant, reject: Callable[[str, ast.AST], ExprError
         if not abs(v) <= MAX_NUMBER:
             raise reject(f"number is larger than {MAX_NUMBER:g}", node)
     else:
-        kind = {str: "string", bytes: "bytes", bool: "boolean", complex: "complex number"}.get(
-            type(v), repr(v)
-        )
-        raise reject(f"{kind} {v!r:.40} is not allowed ({_ALLOWED})", node)
+        kind = {str: "string ", bytes: "bytes ", bool: "boolean ", complex: "complex number "}
+        what = kind.get(type(v), "") + f"{v!r:.40}"
+        raise reject(f"{what} is not allowed ({_ALLOWED})", node)
 
 
 def _operator_error(node: ast.AST, text: str, pos: _Positions) -> ExprError:
