@@ -113,27 +113,48 @@ def binary_cross_entropy_with_logits(
     return autograd.dot(coefs, terms)
 
 
+def _softmax_outputs(values: list[Value]) -> bool:
+    """True when `values` are the outputs of one `autograd.softmax` call, in order."""
+    first = values[0].parents
+    return len(first) == len(values) and all(
+        v.op == f"softmax[{k}]" and v.parents == first for k, v in enumerate(values)
+    )
+
+
 def cross_entropy(logits: Sequence[Value], target: int | Sequence[float]) -> Value:
     """L = −ln softmax(z)_c = logsumexp(z) − z_c: ∂L/∂zₖ = softmax(z)ₖ − tₖ.
 
     `target` is the class index c, or a list of target probabilities tₖ (one-hot or soft), for
     which L = −Σₖ tₖ ln softmax(z)ₖ = (Σₖ tₖ)·logsumexp(z) − Σₖ tₖzₖ.
+
+    Given the outputs y of `autograd.softmax` (an MLP with output_activation="softmax") instead
+    of logits, L = −Σₖ tₖ ln yₖ is built on them (the notes' categorical cross-entropy), so
+    backprop runs through the softmax and still gives δ = y − t at its inputs; should a needed
+    yₖ underflow to 0, the log-sum-exp form on the softmax's inputs is used instead.
     """
     zs = _preds(logits, "cross_entropy")
     k = len(zs)
-    lse = autograd.logsumexp(zs)
     if isinstance(target, int) and not isinstance(target, bool):
         if not 0 <= target < k:
             raise ValueError(
                 f"cross_entropy: target index {target} is outside 0..{k - 1} ({k} logits)"
             )
-        return lse - zs[target]
-    if as_float(target) is not None:
+        ts = [1.0 if j == target else 0.0 for j in range(k)]
+    elif as_float(target) is not None:
         raise ValueError(
             f"cross_entropy: target must be a class index or {k} probabilities, not {target!r}"
         )
-    ts = _targets(target, k, "cross_entropy")
-    _check_range(ts, 0.0, math.inf, "cross_entropy")
+    else:
+        ts = _targets(target, k, "cross_entropy")
+        _check_range(ts, 0.0, math.inf, "cross_entropy")
+    if _softmax_outputs(zs):
+        used = [(t, y) for t, y in zip(ts, zs, strict=True) if t != 0.0]
+        if all(y.data > 0.0 for _, y in used):
+            return autograd.dot([-t for t, _ in used], [y.log() for _, y in used])
+        zs = list(zs[0].parents)
+    lse = autograd.logsumexp(zs)
+    if isinstance(target, int):
+        return lse - zs[target]
     coefs = [math.fsum(ts)] + [-t for t in ts]
     return autograd.dot(coefs, [lse, *zs])
 
