@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Iterable, Sequence
 
 from .value import Number, Value, _node, as_float, constant, fmt
+
+
+def _fsum(terms: list[float]) -> float:
+    """Σ terms, correctly rounded; as IEEE floats (±inf, NaN) when an intermediate overflows."""
+    try:
+        return math.fsum(terms)
+    except (OverflowError, ValueError):  # fsum raises where float addition gives inf or NaN
+        return builtins.sum(terms)
 
 
 def _split(values: Iterable[Value | Number], op: str) -> tuple[tuple[Value, ...], float]:
@@ -26,7 +35,7 @@ def _split(values: Iterable[Value | Number], op: str) -> tuple[tuple[Value, ...]
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - the name users expect
     """∂(Σᵢ vᵢ)/∂vᵢ = 1, as one node; plain numbers fold into the op."""
     nodes, offset = _split(values, "sum")
-    data = math.fsum([v.data for v in nodes]) + offset
+    data = _fsum([v.data for v in nodes]) + offset
     op = "sum" if offset == 0.0 else "sum+" + fmt(offset)
     if not nodes:
         return Value(data)
@@ -40,7 +49,7 @@ def mean(values: Iterable[Value | Number]) -> Value:
         raise ValueError("mean: needs at least one value, got an empty sequence")
     nodes, offset = _split(items, "mean")
     n = len(items)
-    data = (math.fsum([v.data for v in nodes]) + offset) / n
+    data = (_fsum([v.data for v in nodes]) + offset) / n
     if not nodes:
         return Value(data)
     return _node(data, "mean", nodes, (1.0 / n,) * len(nodes))
@@ -62,7 +71,7 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
         return _weighted_sum(xs, ws)
     ws = [constant(w) for w in ws]
     xs = [constant(x) for x in xs]
-    data = math.fsum([w.data * x.data for w, x in zip(ws, xs)])
+    data = _fsum([w.data * x.data for w, x in zip(ws, xs)])
     return _node(data, "dot", (*ws, *xs), (*(x.data for x in xs), *(w.data for w in ws)))
 
 
@@ -75,7 +84,7 @@ def _weighted_sum(nodes: list, coefs: list) -> Value:
             raise TypeError(f"dot: terms must be Values or numbers, not {type(c).__name__}")
         cs.append(f)
     nodes = tuple(constant(v) for v in nodes)
-    data = math.fsum([v.data * c for v, c in zip(nodes, cs)])
+    data = _fsum([v.data * c for v, c in zip(nodes, cs)])
     return _node(data, "wsum", nodes, tuple(cs))
 
 

@@ -171,14 +171,14 @@ class Value:
         if type(other) is Value:
             b = other.data
             if b == 0.0:
-                raise ZeroDivisionError(f"/: division of {self.data!r} by {_name(other)}= 0.0")
+                raise ZeroDivisionError(f"/: division of {self.data!r} by {_operand(other)}")
             out = self.data / b
             return _node(out, "/", (self, other), (1.0 / b, -out / b))
         c = as_float(other)
         if c is None:
             return NotImplemented
         if c == 0.0:
-            raise ZeroDivisionError(f"/: division of {_name(self)}= {self.data!r} by 0")
+            raise ZeroDivisionError(f"/: division of {_operand(self)} by 0")
         return _node(self.data / c, "/" + fmt(c), (self,), (1.0 / c,))
 
     def __rtruediv__(self, other: Number) -> Value:
@@ -188,7 +188,7 @@ class Value:
             return NotImplemented
         a = self.data
         if a == 0.0:
-            raise ZeroDivisionError(f"/: division of {c!r} by {_name(self)}= 0.0")
+            raise ZeroDivisionError(f"/: division of {c!r} by {_operand(self)}")
         out = c / a
         return _node(out, fmt(c) + "/", (self,), (-out / a,))
 
@@ -258,12 +258,20 @@ class Value:
     def sin(self) -> Value:
         """sin'(x) = cos(x)"""
         x = self.data
-        return _node(math.sin(x), "sin", (self,), (math.cos(x),))
+        try:
+            s, c = math.sin(x), math.cos(x)
+        except ValueError:  # x = ±inf: math raises where IEEE floats give NaN
+            s = c = math.nan
+        return _node(s, "sin", (self,), (c,))
 
     def cos(self) -> Value:
         """cos'(x) = −sin(x)"""
         x = self.data
-        return _node(math.cos(x), "cos", (self,), (-math.sin(x),))
+        try:
+            c, s = math.cos(x), math.sin(x)
+        except ValueError:  # x = ±inf: math raises where IEEE floats give NaN
+            c = s = math.nan
+        return _node(c, "cos", (self,), (-s,))
 
     def tanh(self) -> Value:
         """tanh'(x) = 1 − tanh²(x)"""
@@ -323,6 +331,11 @@ class Value:
 
 def _name(v: Value) -> str:
     return f"{v.label!r} " if v.label else ""
+
+
+def _operand(v: Value) -> str:
+    """`'x' = 0.0` for a labelled Value, `0.0` otherwise: for error messages."""
+    return f"{v.label!r} = {v.data!r}" if v.label else repr(v.data)
 
 
 def constant(x: Value | Number) -> Value:

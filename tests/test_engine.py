@@ -1,0 +1,509 @@
+"""The engine's behaviour beyond single ops: types, bad inputs, accumulation, modes, grad()."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import (
+    Value,
+    backward_steps,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    gradcheck,
+    is_grad_enabled,
+    no_grad,
+    numerical_grad,
+    topological_order,
+    zero_grad,
+)
+
+
+def snapshot(root: Value) -> list[tuple]:
+    """Everything about every node of root's graph, to check that nothing changed."""
+    return [
+        (id(n), n.data, n.grad, n.label, n.op, tuple(map(id, n.parents)), n.local_grads)
+        for n in topological_order(root)
+    ]
+
+
+# ---- construction and types ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, type_name",
+    [("x", "str"), (None, "NoneType"), ([1.0], "list"), (1j, "complex"), ({}, "dict")],
+)
+def test_value_rejects_non_numbers_naming_the_type(data, type_name) -> None:
+    with pytest.raises(TypeError, match=type_name):
+        Value(data)
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (True, 1.0),
+        (False, 0.0),
+        (3, 3.0),
+        (np.float64(2.5), 2.5),
+        (np.float32(0.5), 0.5),
+        (np.int64(-4), -4.0),
+        (10**400, math.inf),
+    ],
+)
+def test_value_accepts_numbers_as_floats(data, expected) -> None:
+    v = Value(data)
+    assert type(v.data) is float and v.data == expected
+    assert type(v.grad) is float and v.grad == 0.0
+    assert (v.op, v.parents, v.local_grads, v.label) == ("", (), (), "")
+
+
+def test_label_repr_float_and_identity_hash() -> None:
+    a = Value(2.0, "a")
+    b = Value(2.0)
+    b.label = "b"
+    assert (a.label, b.label) == ("a", "b")
+    assert "2.0" in repr(a) and "'a'" in repr(a)
+    assert "'*'" in repr(a * b)
+    assert float(a) == 2.0
+    assert len({a, b}) == 2 and a != b
+    with pytest.raises(TypeError, match="int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+BAD_OPERANDS = ["a", None, [1.0], 1j, {}, (1,)]
+
+
+@pytest.mark.parametrize("bad", BAD_OPERANDS, ids=repr)
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda v, o: v + o,
+        lambda v, o: o + v,
+        lambda v, o: v - o,
+        lambda v, o: o - v,
+        lambda v, o: v * o,
+        lambda v, o: o * v,
+        lambda v, o: v / o,
+        lambda v, o: o / v,
+        lambda v, o: v**o,
+        lambda v, o: o**v,
+    ],
+    ids=["v+o", "o+v", "v-o", "o-v", "v*o", "o*v", "v/o", "o/v", "v**o", "o**v"],
+)
+def test_non_numeric_operands_raise_type_error(op, bad) -> None:
+    v = Value(2.0, "v") * 1.5
+    before = snapshot(v)
+    with pytest.raises(TypeError):
+        op(v, bad)
+    assert snapshot(v) == before
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v: autograd.sum([v, "a"]),
+        lambda v: autograd.mean([v, None]),
+        lambda v: autograd.dot([1.0, "a"], [v, v]),
+        lambda v: autograd.dot([v, v], [None, 1.0]),
+        lambda v: autograd.logsumexp([v, "a"]),
+        lambda v: autograd.softmax([v, [1]]),
+        lambda v: v.leaky_relu("a"),
+        lambda v: v.backward("a"),
+    ],
+    ids=["sum", "mean", "dot-w", "dot-x", "logsumexp", "softmax", "leaky_relu slope", "backward"],
+)
+def test_non_numeric_arguments_raise_type_error(call) -> None:
+    v = Value(2.0, "v") * 1.5
+    before = snapshot(v)
+    with pytest.raises(TypeError):
+        call(v)
+    assert snapshot(v) == before
+
+
+@pytest.mark.parametrize(
+    "number",
+    [np.float64(3.0), np.int64(3), np.float32(3.0), 3, 3.0],
+    ids=["float64", "int64", "float32", "int", "float"],
+)
+def test_numbers_of_any_kind_fold_into_the_op(number) -> None:
+    v = Value(2.0)
+    for out, op in [
+        (v * number, "*3"),
+        (number * v, "*3"),
+        (v + number, "+3"),
+        (number - v, "3-"),
+        (number / v, "3/"),
+        (v**number, "**3"),
+        (number**v, "3**"),
+    ]:
+        assert type(out) is Value, (op, type(out))
+        assert out.op == op and out.parents == (v,)
+    assert (v * True).op == "*1"
+
+
+def test_numpy_array_of_values_is_not_an_operand_silently() -> None:
+    # __array_ufunc__ = None: numpy defers to Value instead of broadcasting an object array
+    with pytest.raises(TypeError):
+        np.array([1.0, 2.0]) * Value(2.0)
+
+
+# ---- bad inputs: a clear error at the op, nothing corrupted ---------------------------------
+
+BAD = [
+    # (name, bad data of x, the op on x, exception, op text in message, operand text)
+    ("log(0)", 0.0, lambda x: x.log(), ValueError, "log", "0.0"),
+    ("log(-2)", -2.0, lambda x: x.log(), ValueError, "log", "-2.0"),
+    ("sqrt(-1)", -1.0, lambda x: x.sqrt(), ValueError, "sqrt", "-1.0"),
+    ("v/x at 0", 0.0, lambda x: Value(1.0) / x, ZeroDivisionError, "/", "0.0"),
+    ("1/x at 0", 0.0, lambda x: 1 / x, ZeroDivisionError, "/", "0.0"),
+    ("x/0", 2.0, lambda x: x / 0, ZeroDivisionError, "/", "2.0"),
+    ("x/v(0)", 2.0, lambda x: x / Value(0.0), ZeroDivisionError, "/", "2.0"),
+    ("0**-1", 0.0, lambda x: x**-1, ValueError, "**", "0.0"),
+    ("0**-0.5", 0.0, lambda x: x**-0.5, ValueError, "**", "0.0"),
+    ("(-2)**0.5", -2.0, lambda x: x**0.5, ValueError, "**", "-2.0"),
+    ("(-8)**(1/3)", -8.0, lambda x: x ** (1 / 3), ValueError, "**", "-8.0"),
+    ("x**Value, x<0", -2.0, lambda x: x ** Value(2.0), ValueError, "**", "-2.0"),
+    ("x**Value, x=0", 0.0, lambda x: x ** Value(2.0), ValueError, "**", "0.0"),
+    ("(-2)**x", 1.5, lambda x: (-2) ** x, ValueError, "**", "-2"),
+    ("0**x", 1.5, lambda x: 0**x, ValueError, "**", "0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("x_data", "call", "error", "op", "operand"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_bad_input_raises_naming_op_and_operand_and_changes_nothing(
+    x_data, call, error, op, operand
+) -> None:
+    a = Value(x_data - 1.0, "a")
+    x = a + 1.0
+    x.label = "x"
+    y = x * a + a  # a graph around x, with grads already in it
+    y.backward()
+    before = snapshot(y)
+    with pytest.raises(error) as info:
+        call(x)
+    message = str(info.value)
+    assert op in message and operand in message, message
+    assert snapshot(y) == before
+
+
+def test_error_message_names_the_label_and_reads_well_without_one() -> None:
+    with pytest.raises(ValueError, match=r"log.*'x'.*-2\.0"):
+        Value(-2.0, "x").log()
+    with pytest.raises(ZeroDivisionError) as info:
+        Value(1.0) / Value(0.0)
+    assert "0.0" in str(info.value) and "= 0.0" not in str(info.value).replace("'", "")
+
+
+# ---- no OverflowError anywhere: IEEE inf instead ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: Value(1000.0).exp(), math.inf),
+        (lambda: Value(1e200) ** 2, math.inf),
+        (lambda: Value(-1e200) ** 3, -math.inf),
+        (lambda: Value(1e-200) ** -2, math.inf),
+        (lambda: 2 ** Value(1e4), math.inf),
+        (lambda: Value(2.0) ** Value(1e4), math.inf),
+        (lambda: Value(1e200) * Value(1e200), math.inf),
+        (lambda: Value(1e308) + Value(1e308), math.inf),
+        (lambda: Value(1e300) / 1e-300, math.inf),
+        (lambda: Value(1.0) + 10**400, math.inf),
+        (lambda: autograd.sum([Value(1e308), Value(1e308)]), math.inf),
+        (lambda: autograd.sum([Value(1e308), 1e308]), math.inf),
+        (lambda: autograd.mean([Value(1e308), Value(1e308)]), math.inf),
+        (lambda: autograd.dot([Value(1e308), Value(1e308)], [2.0, 2.0]), math.inf),
+        (lambda: autograd.dot([Value(1e308), Value(1e308)], [Value(1.0), Value(1.0)]), math.inf),
+        (lambda: autograd.sum([Value(math.inf), Value(-math.inf)]), math.nan),
+        (lambda: Value(1000.0).exp().sin(), math.nan),
+        (lambda: Value(1000.0).exp().cos(), math.nan),
+        (lambda: Value(1000.0).exp().tanh(), 1.0),
+        (lambda: Value(1000.0).exp().sigmoid(), 1.0),
+        (lambda: Value(1000.0).exp().softplus(), math.inf),
+        (lambda: Value(1000.0).exp().atan(), math.pi / 2),
+    ],
+)
+def test_overflow_gives_ieee_values_never_overflow_error(make, expected) -> None:
+    out = make()
+    if math.isnan(expected):
+        assert math.isnan(out.data)
+    else:
+        assert out.data == expected
+    out.backward()  # no exception in backward either
+
+
+def test_exp_1000_backward_gives_inf() -> None:
+    x = Value(1000.0)
+    x.exp().backward()
+    assert x.grad == math.inf
+
+
+# ---- backward accumulates, exactly -----------------------------------------------------------
+
+
+def test_backward_twice_gives_exactly_double_also_through_intermediate_nodes() -> None:
+    x = Value(3.0, "x")
+    xx = x * x
+    y = xx * x
+    y.backward()
+    assert (x.grad, xx.grad, y.grad) == (27.0, 3.0, 1.0)
+    y.backward()
+    assert (x.grad, xx.grad, y.grad) == (54.0, 6.0, 2.0)  # micrograd gives 45 for x
+
+
+def test_backward_with_a_seed_grad_scales() -> None:
+    x = Value(3.0)
+    y = x * x
+    y.backward(2.0)
+    assert x.grad == 12.0
+    y.backward(np.float64(0.5))
+    assert x.grad == 15.0
+
+
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (lambda a: a * a, 2 * 1.5),  # a*a: two parents, both a
+        (lambda a: (a + a) + (a + a), 4.0),  # b = a + a; c = b + b
+        (lambda a: a.exp() * a.sin(), math.exp(1.5) * (math.sin(1.5) + math.cos(1.5))),  # diamond
+        (lambda a: autograd.sum([a, a, a * 2]), 4.0),  # fan-out into one n-ary node
+        (lambda a: autograd.dot([a, a], [a, 1.0]), 2 * 1.5 + 1.0),
+    ],
+    ids=["a*a", "b=a+a;c=b+b", "diamond", "sum fan-out", "dot fan-out"],
+)
+def test_shared_subexpressions_sum_their_contributions(build, expected) -> None:
+    a = Value(1.5, "a")
+    out = build(a)
+    out.backward()
+    assert a.grad == pytest.approx(expected, rel=1e-12)
+    assert grad(out, [a])[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_times_a_has_two_parents() -> None:
+    a = Value(1.5)
+    out = a * a
+    assert out.parents == (a, a) and out.local_grads == (1.5, 1.5)
+
+
+def test_x_times_2_has_one_parent_and_local_grad_2() -> None:
+    x = Value(1.5)
+    out = x * 2
+    assert out.parents == (x,) and out.local_grads == (2.0,) and type(out.local_grads[0]) is float
+
+
+@pytest.mark.parametrize("n", [2, 7, 100])
+def test_nary_helpers_are_one_node_with_n_parents(n: int) -> None:
+    xs = [Value(0.1 * i, f"x{i}") for i in range(n)]
+    ws = [Value(1.0 - 0.05 * i) for i in range(n)]
+    for out in [autograd.sum(xs), autograd.mean(xs), autograd.logsumexp(xs)]:
+        assert out.parents == tuple(xs)
+    d = autograd.dot(ws, xs)
+    assert d.op == "dot" and d.parents == (*ws, *xs)
+    w = autograd.dot([0.5] * n, xs)
+    assert w.op == "wsum" and w.parents == tuple(xs) and w.local_grads == (0.5,) * n
+    s = autograd.softmax(xs)
+    assert len(s) == n
+    assert all(si.parents == tuple(xs) and si.op == f"softmax[{i}]" for i, si in enumerate(s))
+    assert math.fsum(si.data for si in s) == pytest.approx(1.0, abs=1e-15)
+    folded = autograd.sum([*xs, 2, 0.5])
+    assert folded.op == "sum+2.5" and folded.parents == tuple(xs)
+
+
+def test_zero_grad_clears_the_whole_graph_and_only_it() -> None:
+    x = Value(3.0)
+    other = Value(1.0)
+    (other * 2).backward()
+    y = (x * x).exp() * x
+    y.backward()
+    first = [n.grad for n in topological_order(y)]
+    assert all(g != 0.0 for g in first)
+    y.zero_grad()
+    assert all(n.grad == 0.0 for n in topological_order(y))
+    assert other.grad == 2.0
+    y.backward()
+    assert [n.grad for n in topological_order(y)] == first
+    zero_grad(y)
+    assert all(n.grad == 0.0 for n in topological_order(y))
+
+
+# ---- no_grad, enable_grad, detach ----------------------------------------------------------
+
+
+def test_no_grad_makes_leaves_and_restores_recording() -> None:
+    x = Value(2.0)
+    assert is_grad_enabled()
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * 3).exp() + x
+        with enable_grad():
+            z = x * 3
+        w = autograd.sum([x, x])
+    assert is_grad_enabled()
+    assert y.data == pytest.approx(math.exp(6.0) + 2.0)
+    assert (y.op, y.parents, y.local_grads) == ("", (), ())
+    assert (w.op, w.parents, w.data) == ("", (), 4.0)
+    assert z.parents == (x,)
+    (y * x).backward()
+    assert x.grad == y.data  # y is a constant: only the direct edge counts
+
+
+def test_no_grad_restores_recording_after_an_exception() -> None:
+    with pytest.raises(ValueError), no_grad():
+        Value(-1.0).log()
+    assert is_grad_enabled()
+    assert (Value(1.0) * 2).parents != ()
+
+
+def test_detach_is_a_leaf_with_the_same_data() -> None:
+    x = Value(2.0, "x")
+    y = x * x
+    d = y.detach()
+    assert d is not y and d.data == y.data == 4.0
+    assert (d.op, d.parents, d.grad) == ("", (), 0.0)
+    (d * x).backward()
+    assert x.grad == 4.0  # not 4 + 2·x·x: the path through d is cut
+    assert y.grad == 0.0 and y.parents == (x, x)
+
+
+# ---- detect_anomaly ----------------------------------------------------------------------
+
+
+def test_detect_anomaly_raises_in_forward_naming_the_op_and_inputs() -> None:
+    x = Value(1000.0, "x")
+    with pytest.raises(FloatingPointError) as info, detect_anomaly():
+        x.exp()
+    message = str(info.value)
+    assert "exp" in message and "x" in message and "1000.0" in message
+    assert x.exp().data == math.inf  # outside the block: inf, no error
+
+
+def test_detect_anomaly_raises_on_nan_in_forward() -> None:
+    with pytest.raises(FloatingPointError, match=r"\*"), detect_anomaly():
+        Value(math.inf) * Value(0.0)
+
+
+def test_detect_anomaly_raises_in_backward_naming_the_op() -> None:
+    x = Value(0.0, "x")
+    y = x.sqrt() * 2  # sqrt at 0: finite value, infinite local derivative
+    before = snapshot(y)
+    with pytest.raises(FloatingPointError) as info, detect_anomaly():
+        y.backward()
+    message = str(info.value)
+    assert "sqrt" in message and "inf" in message
+    assert x.grad == 0.0  # the infinite contribution never reached x
+    assert [s[:2] + s[3:] for s in snapshot(y)] == [s[:2] + s[3:] for s in before]
+    y.backward()  # without the block the same backward gives inf, no error
+    assert x.grad == math.inf
+
+
+def test_detect_anomaly_changes_nothing_on_a_healthy_graph() -> None:
+    def build(x: Value) -> Value:
+        return (x.sin() * x.exp() / (x * x + 1.0)).tanh()
+
+    x = Value(0.7)
+    build(x).backward()
+    plain = x.grad
+    x2 = Value(0.7)
+    with detect_anomaly():
+        build(x2).backward()
+        with no_grad():
+            assert build(x2).parents == ()
+    assert x2.grad == plain
+
+
+# ---- grad(), backward_steps, topological_order, gradcheck --------------------------------------
+
+
+def test_grad_leaves_every_grad_untouched() -> None:
+    x = Value(2.0)
+    y = x * x * x
+    for n in topological_order(y):
+        n.grad = 7.0
+    assert grad(y, [x]) == [12.0]
+    first = grad(y, [x], create_graph=True)[0]
+    assert isinstance(first, Value) and first.data == 12.0
+    assert all(n.grad == 7.0 for n in topological_order(y))
+
+
+def test_grad_of_an_input_not_in_the_graph_is_zero() -> None:
+    x, z = Value(2.0), Value(5.0)
+    y = x * 3
+    assert grad(y, [x, z]) == [3.0, 0.0]
+    dz = grad(y, [z], create_graph=True)[0]
+    assert isinstance(dz, Value) and dz.data == 0.0
+    assert grad(x, [x]) == [1.0]
+    assert grad(y, [x, x]) == [3.0, 3.0]
+
+
+def test_grad_rejects_non_values() -> None:
+    with pytest.raises(TypeError):
+        grad(3.0, [Value(1.0)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        grad(Value(1.0), [1.0])  # type: ignore[list-item]
+
+
+def test_grad_of_any_order() -> None:
+    x = Value(0.3)
+    y = x.sin() * x
+    d1 = grad(y, [x], create_graph=True)[0]
+    d2 = grad(d1, [x], create_graph=True)[0]
+    d3 = grad(d2, [x], create_graph=True)[0]
+    d4 = grad(d3, [x])[0]
+    s, c = math.sin(0.3), math.cos(0.3)
+    assert d1.data == pytest.approx(s + 0.3 * c)
+    assert d2.data == pytest.approx(2 * c - 0.3 * s)
+    assert d3.data == pytest.approx(-3 * s - 0.3 * c)
+    assert d4 == pytest.approx(-4 * c + 0.3 * s)
+
+
+def test_topological_order_puts_parents_first_each_node_once() -> None:
+    a = Value(1.0)
+    b = a + a
+    c = b * a
+    d = c + b
+    order = topological_order(d)
+    assert order[-1] is d and len(order) == len({id(n) for n in order}) == 4
+    pos = {id(n): i for i, n in enumerate(order)}
+    assert all(pos[id(p)] < pos[id(n)] for n in order for p in n.parents)
+    assert topological_order(a) == [a]
+
+
+def test_backward_steps_report_the_chain_rule_without_touching_grads() -> None:
+    x = Value(3.0, "x")
+    y = x * x
+    z = y * 2
+    steps = list(backward_steps(z))
+    assert [s.node for s in steps] == [z, y, x]
+    assert [s.grad for s in steps] == [1.0, 2.0, 12.0]
+    assert steps[0].contributions == (2.0,)
+    assert steps[1].contributions == (6.0, 6.0)
+    assert steps[2].contributions == ()
+    assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 0.0)
+
+
+def test_numerical_grad_and_gradcheck() -> None:
+    f = lambda a, b: a * b.exp() + a.sin()  # noqa: E731
+    num = numerical_grad(f, [0.5, -0.25])
+    assert num[0] == pytest.approx(math.exp(-0.25) + math.cos(0.5), rel=1e-8)
+    assert num[1] == pytest.approx(0.5 * math.exp(-0.25), rel=1e-8)
+    assert gradcheck(f, [Value(0.5), Value(-0.25)]) is True
+
+
+def test_gradcheck_names_the_input_and_both_values_when_it_fails() -> None:
+    def wrong(x: Value) -> Value:
+        return x * x.detach()  # d/dx is x, but x² has 2x
+
+    with pytest.raises(AssertionError) as info:
+        gradcheck(wrong, [Value(1.5, "w")])
+    message = str(info.value)
+    assert "w = 1.5" in message, message
+    assert "analytic 1.5" in message and re.search(r"numeric (3\.0|2\.999)", message), message
