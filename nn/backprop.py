@@ -286,11 +286,9 @@ def forward_pass(model: Any, x: Sequence[float]) -> tuple[list[list[float]], lis
 
 
 def _check_target(name: str, target: Any, k: int) -> Any:
-    if name == "cross_entropy":
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < k:
-            raise ValueError(
-                f"cross_entropy: target must be a class index in 0..{k - 1}, got {target!r}"
-            )
+    if name == "cross_entropy" and isinstance(target, int) and not isinstance(target, bool):
+        if not 0 <= target < k:
+            raise ValueError(f"cross_entropy: target index {target} is outside 0..{k - 1}")
         return target
     t = [target] if isinstance(target, (int, float)) and k == 1 else target
     t = _floats(t, "target")
@@ -351,7 +349,10 @@ def _batch(X: Any, targets: Any) -> tuple[list[list[float]], list[Any]]:
 def manual_gradients(
     model: Any, x: Sequence[Any], target: Any, loss: str | Callable, shortcut: bool = True
 ) -> dict[str, float]:
-    """{W{l}[i,j]: δ^l_i a^{l−1}_j, b{l}[i]: δ^l_i}, summed over the examples of a batch."""
+    """{W{l}[i,j]: δ^l_i a^{l−1}_j, b{l}[i]: δ^l_i}, summed over the examples of a batch.
+
+    The names come in the order of `model.named_parameters()`.
+    """
     name = loss_name(loss)
     layers = _layers(model)
     if _is_batch(x):
@@ -365,6 +366,7 @@ def manual_gradients(
             for i, row in enumerate(layer.W):
                 for j in range(len(row)):
                     terms.setdefault(f"W{l}[{i},{j}]", []).append(ds[l][i] * as_[l - 1][j])
+            for i in range(len(layer.b)):
                 terms.setdefault(f"b{l}[{i}]", []).append(ds[l][i])
     return {k: math.fsum(v) for k, v in terms.items()}
 
