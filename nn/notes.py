@@ -682,7 +682,8 @@ def _001_7() -> Sides:
         [0.0, expected],
         f"{N} draws (seed 17) of o = Σ w_i x_i over n_in = {n_in} terms made by the engine's dot, "
         f"σ = {sigma}: sample mean {mean:.4f} (|·| ≤ 4 standard errors = {4 * se:.3f}), sample "
-        f"variance {var:.4f} against n_in σ² = {expected:g} (within 10%).",
+        f"variance {var:.4f} against n_in σ² = {expected:g} (within 10%). The notes' "
+        '"Var[o] = E[o²] − (E[o])" lacks the square on E[o], harmless here as E[o] = 0.',
         holds=ok,
         tolerance="|mean| ≤ 4·√(n_in σ²/N); variance within 10%",
     )
@@ -857,7 +858,9 @@ def _002_3() -> Sides:
         _deep_grads("softplus", Ws, w, x, y),
         g1 + g2 + g3 + [r * z for z in zs[3]],
         "f = ½(wᵀh(W⁽³⁾h(W⁽²⁾h(W⁽¹⁾x))) − y)² with h = softplus: the engine's gradients against "
-        "r z⁽³⁾_c, r v_c z⁽²⁾_c', r b_c z⁽¹⁾_c', r d_c x_j (v, b, d each one layer further down).",
+        "r z⁽³⁾_c, r v_c z⁽²⁾_c', r b_c z⁽¹⁾_c', r d_c x_j (v, b, d each one layer further down). "
+        "The notes label both ∂f/∂W⁽³⁾_cc' = r v_c z⁽²⁾_c' and r(vᵀu_c)z⁽¹⁾_c' as W⁽³⁾; the second "
+        "is the gradient of W⁽²⁾.",
     )
 
 
@@ -1244,18 +1247,25 @@ def _004_6() -> Sides:
 def _004_7() -> Sides:
     model = _mlp(3, [4, 2], "tanh", "linear", seed=47)
     E = losses.sse(model(X3), [0.5, -0.5])
-    eng, notes = [], []
+    eng, notes, written = [], [], []
     for l, layer in enumerate(model.layers, start=1):  # noqa: E741
         delta = grad(E, layer.z)  # δ_j = ∂E_n/∂a_j, a_j the unit's summed input
         z_in = X3 if l == 1 else [v.data for v in model.layers[l - 2].a]
         for j, row in enumerate(layer.W):
             eng += grad(E, row)
             notes += [delta[j] * zi for zi in z_in]
+            written += [delta[j] * layer.a[j].data] * len(z_in)  # δ_j O_j: the unit's own output
+    k = 3 * 4 + 1  # W2[0,1]
     return Sides(
         eng,
         notes,
         "MLP(3, [4, 2]), tanh hidden, linear output, sum of squares: the engine's ∂E_n/∂w_ji "
-        "against δ_j z_i, with δ_j = ∂E_n/∂a_j from the engine and z_i the unit's inputs.",
+        "against δ_j z_i, with δ_j = ∂E_n/∂a_j from the engine and z_i the unit's inputs. The "
+        'notes\' closing summary writes "Δw_ij = η × δ_j × O_j": the weight from unit i to unit '
+        "j moves with the output O_i of the unit it comes from, not with O_j. For W2[0,1] the "
+        f"engine gives ∂E/∂w = {eng[k]:.10g} = δ_0 z_1; δ_0 times the unit's own output gives "
+        f"{written[k]:.10g}.",
+        written=written,
     )
 
 

@@ -420,9 +420,21 @@ def test_004_6():
 
 
 def test_004_7():
-    """δ_j ≡ ∂E_n/∂a_j; ∂E_n/∂w_ji = δ_j z_i."""
+    """δ_j ≡ ∂E_n/∂a_j; ∂E_n/∂w_ji = δ_j z_i, z_i the output of the unit the weight comes from.
+
+    The notes' closing summary writes "Δw_ij = η × δ_j × O_j"; it is O_i (as their own
+    ∂E/∂w_ij = o_i δ_j above it says): for W2[0,1] the engine gives δ_0 z_1 = −0.46303…, while
+    δ_0 times the unit's own output is 0.26472….
+    """
     r = check("004-7")
     assert_agree(r)
+    assert r.notes_wrong and r.holds
+    assert_written_differs(r, at_least=len(r.engine_values) // 2)
+    # one unit by hand: a = w₀z₀ + w₁z₁, E = ½(a − t)², ∂E/∂w₁ = (a − t)z₁
+    w, z, t = [Value(0.4), Value(-0.3)], [1.5, 2.0], 0.2
+    a = w[0] * z[0] + w[1] * z[1]
+    E = 0.5 * (a - t) ** 2
+    assert grad(E, w) == pytest.approx([(a.data - t) * z[0], (a.data - t) * z[1]], rel=REL)
 
 
 def test_004_8():
