@@ -1,0 +1,275 @@
+"""save/load as JSON: round trips, bad files listing their problems, atomic writes."""
+
+import json
+import math
+import os
+
+import pytest
+
+import nn
+from nn import serialize
+
+ARCHITECTURES = [
+    dict(nin=2, nouts=[3, 1]),
+    dict(nin=3, nouts=[4, 4, 2], activation="relu", output_activation="sigmoid", init="he_normal"),
+    dict(nin=2, nouts=[5, 3], activation="leaky_relu", output_activation="softmax", seed=7),
+    dict(nin=1, nouts=[2], activation="softplus", init="uniform", seed=0),
+]
+INPUTS = [[0.3, -0.2, 0.9], [-1.5, 0.0, 2.0], [1e-3, 5.0, -5.0]]
+
+
+def outputs(model):
+    return [[v.data for v in model(x[: model.nin])] for x in INPUTS]
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_round_trip_gives_identical_outputs(tmp_path, arch):
+    model = nn.MLP(**arch)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = nn.load(path)
+    assert outputs(loaded) == outputs(model)  # exactly: JSON keeps every float's digits
+    assert loaded.state_dict() == model.state_dict()
+    for name in ("nin", "nouts", "activation", "output_activation", "init", "seed"):
+        assert getattr(loaded, name) == getattr(model, name)
+    nn.save(loaded, tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text()) == json.loads(path.read_text())
+
+
+def test_the_file_is_plain_json_with_format_version_architecture_and_state(tmp_path):
+    model = nn.MLP(2, [2, 1], seed=3)
+    path = tmp_path / "m.json"
+    nn.save(model, str(path))
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "chainrule.mlp" and doc["version"] == 1
+    assert doc["architecture"] == {
+        "nin": 2,
+        "nouts": [2, 1],
+        "activation": "tanh",
+        "output_activation": "linear",
+        "init": "xavier_normal",
+        "seed": 3,
+    }
+    assert doc["state_dict"] == model.state_dict()
+    assert list(doc["state_dict"])[:2] == ["W1[0,0]", "W1[0,1]"]
+
+
+def test_load_into_an_existing_model(tmp_path):
+    trained = nn.MLP(2, [3, 1], seed=1)
+    trained.save(tmp_path / "m.json")
+    fresh = nn.MLP(2, [3, 1], seed=2)
+    assert serialize.load(tmp_path / "m.json", fresh) is fresh
+    assert fresh.state_dict() == trained.state_dict()
+
+
+def test_a_custom_initialiser_saves_as_null(tmp_path):
+    model = nn.MLP(2, [2], init=lambda n_in, n_out, rng: rng.uniform(-0.1, 0.1), seed=0)
+    model.save(tmp_path / "m.json")
+    loaded = nn.load(tmp_path / "m.json")
+    assert loaded.init is None and outputs(loaded) == outputs(model)
+
+
+# ---- bad files and bad state dicts ---------------------------------------------------------
+
+
+def write(path, doc):
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def good_doc(model):
+    return json.loads(json.dumps(serialize.to_dict(model)))
+
+
+def edited(model, edit):
+    doc = good_doc(model)
+    edit(doc)
+    return doc
+
+
+def drop(doc, name):
+    del doc["state_dict"][name]
+
+
+BAD_STATES = {
+    "missing": (lambda d: drop(d, "W1[0,1]"), ["missing 1", "W1[0,1]"]),
+    "extra": (lambda d: d["state_dict"].update({"W3[0,0]": 1.0}), ["unexpected 1", "W3[0,0]"]),
+    "string": (
+        lambda d: d["state_dict"].update({"b2[0]": "0.5"}),
+        ["not a finite number", "b2[0]"],
+    ),
+    "bool": (lambda d: d["state_dict"].update({"b1[1]": True}), ["b1[1]=True"]),
+    "list": (lambda d: d["state_dict"].update({"b1[0]": [1.0]}), ["b1[0]=[1.0]"]),
+    "several": (
+        lambda d: (drop(d, "b1[0]"), d["state_dict"].update({"x": 1, "b2[0]": None})),
+        ["missing 1: b1[0]", "unexpected 1: x", "b2[0]=None"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STATES))
+def test_bad_entries_are_listed_and_the_model_is_unchanged(tmp_path, case):
+    edit, fragments = BAD_STATES[case]
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    doc = edited(nn.MLP(2, [3, 1], seed=9), edit)
+    path = write(tmp_path / "bad.json", doc)
+    for attempt in (lambda: serialize.load(path, model), lambda: nn.load(path)):
+        with pytest.raises(ValueError) as e:
+            attempt()
+        assert str(path) in str(e.value)
+        for fragment in fragments:
+            assert fragment in str(e.value)
+    with pytest.raises(ValueError, match="nothing was changed"):
+        model.load_state_dict(doc["state_dict"])
+    assert model.state_dict() == before
+
+
+def test_a_wrong_architecture_lists_every_problem_and_changes_nothing():
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    other = nn.MLP(2, [4, 1], seed=0).state_dict()
+    with pytest.raises(ValueError) as e:
+        model.load_state_dict(other)
+    message = str(e.value)
+    assert "missing 0" not in message
+    assert "unexpected 4: W1[3,0], W1[3,1], b1[3], W2[0,3]" in message
+    assert "this MLP has 13 parameters" in message
+    assert model.state_dict() == before
+    huge = {f"junk{k}": 0.0 for k in range(100)}
+    with pytest.raises(ValueError, match=r"… and 90 more"):
+        model.load_state_dict({**before, **huge})
+    with pytest.raises(ValueError, match="dict"):
+        model.load_state_dict([1.0, 2.0])
+
+
+def test_loading_into_a_model_of_another_shape_names_the_difference(tmp_path):
+    nn.MLP(2, [4, 1], activation="relu").save(tmp_path / "m.json")
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"nouts: file \[4, 1\], model \[3, 1\]; activation"):
+        serialize.load(tmp_path / "m.json", model)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("{not json", "not a valid JSON model file"),
+        ("", "not a valid JSON model file"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"format": "pickle"}', "format is 'pickle'.*version is None.*architecture is missing"),
+    ],
+)
+def test_malformed_files_name_the_file(tmp_path, text, match):
+    path = tmp_path / "broken.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match) as e:
+        nn.load(path)
+    assert "broken.json" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda d: d.update(version=2), "version is 2; this chainrule reads version 1"),
+        (lambda d: d["architecture"].pop("seed"), "architecture lacks seed"),
+        (lambda d: d["architecture"].update(depth=3), "unexpected depth"),
+        (lambda d: d["architecture"].update(nouts=[]), "bad architecture: nouts"),
+        (lambda d: d["architecture"].update(activation="swish"), "bad architecture: unknown"),
+        (lambda d: d.update(state_dict=[1, 2]), "state_dict is missing or not an object"),
+    ],
+)
+def test_bad_headers_and_architectures(tmp_path, edit, match):
+    path = write(tmp_path / "m.json", edited(nn.MLP(2, [3, 1], seed=0), edit))
+    with pytest.raises(ValueError, match=match):
+        nn.load(path)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "nope.json")
+
+
+# ---- atomic writes -------------------------------------------------------------------------
+
+
+def files(directory):
+    return sorted(os.listdir(directory))
+
+
+def test_a_failure_while_writing_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    nn.MLP(2, [3, 1], seed=0).save(path)
+    old = path.read_bytes()
+
+    def half_then_crash(obj, f, **kwargs):
+        f.write('{"format": "chainrule.mlp", "ver')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialize.json, "dump", half_then_crash)
+    with pytest.raises(OSError, match="disk full"):
+        nn.MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == old
+    assert files(tmp_path) == ["m.json"]  # the temporary file is gone too
+
+
+def test_a_failed_rename_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    nn.MLP(2, [3, 1], seed=0).save(path)
+    old = path.read_bytes()
+
+    def no_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serialize.os, "replace", no_replace)
+    with pytest.raises(KeyboardInterrupt):
+        nn.MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == old
+    assert files(tmp_path) == ["m.json"]
+
+
+def test_save_writes_a_temp_file_in_the_same_directory_then_renames(tmp_path, monkeypatch):
+    calls = []
+    real_replace = os.replace
+    real_fsync = os.fsync
+    monkeypatch.setattr(serialize.os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd)))
+
+    def spy(src, dst):
+        calls.append(("replace", os.path.dirname(src), os.path.basename(src), dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(serialize.os, "replace", spy)
+    nn.MLP(2, [1], seed=0).save(tmp_path / "m.json")
+    assert calls[0] == "fsync"
+    _, directory, name, dst = calls[1]
+    assert (
+        directory == str(tmp_path)
+        and name.startswith(".m.json.")
+        and dst == str(tmp_path / "m.json")
+    )
+
+
+def test_non_finite_weights_are_refused_before_writing(tmp_path):
+    path = tmp_path / "m.json"
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.save(path)
+    old = path.read_bytes()
+    model.layers[1].b[0].data = math.nan
+    with pytest.raises(ValueError, match=r"b2\[0\]"):
+        model.save(path)
+    assert path.read_bytes() == old and files(tmp_path) == ["m.json"]
+
+
+def test_only_an_mlp_can_be_saved(tmp_path):
+    with pytest.raises(TypeError, match="Layer"):
+        nn.Layer(2, 2).save(tmp_path / "layer.json")
+
+
+def test_saving_keeps_the_old_files_permissions(tmp_path):
+    path = tmp_path / "m.json"
+    nn.MLP(2, [1], seed=0).save(path)
+    assert os.stat(path).st_mode & 0o077  # readable by others under a usual umask, not 0600
+    os.chmod(path, 0o640)
+    nn.MLP(2, [1], seed=1).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
