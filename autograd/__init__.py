@@ -5,6 +5,7 @@ cannot share an environment.
 """
 
 from .check import gradcheck, numerical_grad
+from .draw import Graph, draw, draw_backward
 from .functional import grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .reductions import dot, logsumexp, mean, softmax, sum
@@ -12,11 +13,14 @@ from .traversal import Step, backward_steps, topological_order, zero_grad
 from .value import Value
 
 __all__ = [
+    "Graph",
     "Step",
     "Value",
     "backward_steps",
     "detect_anomaly",
     "dot",
+    "draw",
+    "draw_backward",
     "enable_grad",
     "grad",
     "gradcheck",
