@@ -25,6 +25,9 @@ also works, through the general formula):
 
 `cross_entropy` and `binary_cross_entropy_with_logits` apply softmax/σ themselves, so the output
 layer stays linear; a softmax or sigmoid in front of them would squash twice.
+
+A batch (x a list of examples, target a list of targets) has C = Σ_n C_n, as in 004-10; `nn.fit`
+averages over the batch instead, which divides every gradient by N.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ from .backprop import softmax
 from .layers import MLP
 
 REL_TOL = 1e-9
-"""Agreement asked of every deterministic check (relative, with a 1e-12 absolute floor)."""
-ABS_TOL = 1e-12
+"""Agreement asked of every deterministic check: relative, with a 1e-15 floor for zeros."""
+ABS_TOL = 1e-15
 
 
 @dataclass(frozen=True)

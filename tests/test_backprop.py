@@ -263,6 +263,16 @@ def test_binary_cross_entropy_needs_probabilities():
         manual_gradients(model, [0.1, 0.2], [0.5], "binary_cross_entropy")
 
 
+@pytest.mark.parametrize("output", [*UNITS, "softmax"])
+@pytest.mark.parametrize("loss", ["sse", "mse"])
+def test_every_output_activation_with_squares(output, loss):
+    rng = random.Random(14)
+    for seed in range(3):
+        model = model_with_biases(2, [3, 3], rng.choice(UNITS), output, seed)
+        t = [rng.uniform(-1, 1) for _ in range(3)]
+        assert_table_agrees(compare(model, [rng.uniform(-2, 2) for _ in range(2)], t, loss))
+
+
 def test_pairs_cover_every_loss():
     assert {p.loss for p in PAIRS} == set(losses.LOSSES) == set(LOSS_GRADS)
     assert {o for o, _ in MATCHING} <= {p.output for p in PAIRS}

@@ -30,10 +30,10 @@ def check(id: str) -> Result:
 
 
 def assert_agree(r: Result, rel: float = REL) -> None:
-    """engine_values and notes_values agree pairwise to `rel` (1e-12 absolute floor)."""
+    """engine_values and notes_values agree pairwise to `rel` (1e-15 absolute floor)."""
     assert len(r.engine_values) == len(r.notes_values) > 0
     for k, (e, n) in enumerate(zip(r.engine_values, r.notes_values, strict=True)):
-        assert math.isclose(e, n, rel_tol=rel, abs_tol=1e-12), f"{r.id}[{k}]: {e!r} vs {n!r}"
+        assert math.isclose(e, n, rel_tol=rel, abs_tol=1e-15), f"{r.id}[{k}]: {e!r} vs {n!r}"
 
 
 def assert_written_differs(r: Result, at_least: int = 1) -> None:
