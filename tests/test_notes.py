@@ -575,7 +575,7 @@ def test_a_check_that_raises_is_a_failed_result(monkeypatch):
 
 
 def test_results_carry_what_the_command_line_prints():
-    for r in run(["000-2", "001-7", "004-14"]):
+    for r in run(["000-2", "001-7", "003-6"]):
         assert isinstance(r.engine, str) and r.engine
         assert isinstance(r.notes, str) and r.notes
         assert isinstance(r.detail, str) and r.detail
