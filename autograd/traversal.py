@@ -38,19 +38,24 @@ def topological_order(root: Value) -> list[Value]:
 def backward_pass(root: Value, grad: float = 1.0) -> None:
     """Add grad·∂root/∂x to `x.grad` for every x in the graph of `root`.
 
-    Each call carries its own contributions in a dict rather than through `.grad`, so grads
-    already on intermediate nodes are never sent on a second time.
+    The grads already on the graph are set aside and added back at the end, so that this call
+    sends on only its own contributions: a second call adds exactly as much as the first.
     """
     if _state.anomaly:
         _checked_backward(root, grad)
         return
-    upstream = {root: grad}
-    get = upstream.get
-    for node in reversed(topological_order(root)):
-        g = upstream.pop(node, 0.0)
-        node.grad += g
+    order = topological_order(root)
+    before = [node.grad for node in order]
+    for node in order:
+        node.grad = 0.0
+    root.grad = grad
+    for node in reversed(order):
+        g = node.grad
         for p, d in zip(node.parents, node.local_grads):
-            upstream[p] = get(p, 0.0) + g * d
+            p.grad += g * d
+    for node, g in zip(order, before):
+        if g:
+            node.grad += g
 
 
 def _checked_backward(root: Value, grad: float) -> None:
@@ -75,8 +80,8 @@ class Step(NamedTuple):
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
-    """Yield, in the order backward visits them, each node, its gradient and the
-    contribution (upstream grad × local derivative) it sends to each parent; `.grad` is untouched."""
+    """Yield, in the order backward visits them, each node, its gradient and the contribution
+    (upstream grad × local derivative) it sends to each parent; `.grad` is left untouched."""
     upstream = {root: grad}
     get = upstream.get
     for node in reversed(topological_order(root)):
