@@ -17,13 +17,13 @@ def _floats(inputs: Sequence[Value | Number]) -> list[float]:
         try:
             out.append(float(x))
         except (TypeError, ValueError):
-            raise TypeError(f"inputs[{i}] must be a Value or a number, not {type(x).__name__}")
+            raise TypeError(
+                f"inputs[{i}] must be a Value or a number, not {type(x).__name__}"
+            ) from None
     return out
 
 
-def numerical_grad(
-    f: Function, inputs: Sequence[Value | Number], eps: float = 1e-6
-) -> list[float]:
+def numerical_grad(f: Function, inputs: Sequence[Value | Number], eps: float = 1e-6) -> list[float]:
     """Central differences: ∂f/∂xᵢ ≈ (f(x + eps·eᵢ) − f(x − eps·eᵢ)) / (2·eps).
 
     `f` is called with one Value per input and returns a Value (or a number).

@@ -32,7 +32,7 @@ def _split(values: Iterable[Value | Number], op: str) -> tuple[tuple[Value, ...]
     return tuple(nodes), offset
 
 
-def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - the name users expect
+def sum(values: Iterable[Value | Number]) -> Value:
     """∂(Σᵢ vᵢ)/∂vᵢ = 1, as one node; plain numbers fold into the op."""
     nodes, offset = _split(values, "sum")
     data = _fsum([v.data for v in nodes]) + offset

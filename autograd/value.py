@@ -10,12 +10,11 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import Union
 
 from .mode import state as _state
 from .traversal import backward_pass, zero_grad
 
-Number = Union[int, float]
+Number = int | float
 _EMPTY: tuple = ()
 _ONE = (1.0,)
 _ONES2 = (1.0, 1.0)
