@@ -90,6 +90,7 @@ class _Hot(NamedTuple):
 
 
 _COLD = _Hot()
+_COMMENTS = re.compile(r"<!--.*?-->\n?", flags=re.S)
 
 
 def _dot(
@@ -323,7 +324,7 @@ class BackwardFrames:
         frames = []
         for t, (svg, caption) in enumerate(zip(self.frames, self.captions, strict=True)):
             hidden = "" if t == 0 else ' style="display:none"'
-            svg = svg[svg.index("<svg") :]  # drop the XML prolog to inline it
+            svg = _COMMENTS.sub("", svg[svg.index("<svg") :])  # inline: no prolog, no comments
             # Graphviz names elements node1, edge1, ... in every frame; make them unique.
             svg = svg.replace(' id="', f' id="{pid}-{t}-')
             frames.append(

@@ -112,9 +112,10 @@ def test_square_draws_two_edges_from_the_same_value():
         (lambda a: 2 / a, "2/"),
     ],
 )
-def test_folded_constant_shows_in_the_op_node(expr, op):
+def test_folded_constant_shows_in_the_op_node(wasm, expr, op):
     g = draw(expr(Value(1.5)))
-    assert f'op1 [label="{op}"' in g.source or f"op1 [label={op} " in g.source
+    assert svg_node_texts(g.svg())["op1"] == [op]
+    assert dot_nodes(g.source) == ["n0", "n1", "op1"]  # the constant is no node of its own
 
 
 def test_edges_carry_local_derivatives_and_nodes_data_and_grad():
@@ -180,6 +181,20 @@ def test_system_dot_svg_is_valid_and_shows_every_label(name, expr, ops, edges):
     texts = svg_all_text(draw(root).svg())
     for want in expected_text(root):
         assert want in texts
+
+
+def test_system_dot_is_preferred_when_on_path(monkeypatch):
+    calls = []
+
+    def pipe(engine, fmt, data):  # stands in for running `dot -Tsvg`
+        calls.append((engine, fmt))
+        return render.render_with_wasm(data.decode())
+
+    monkeypatch.setattr(render, "system_dot", lambda: "/usr/bin/dot")
+    monkeypatch.setattr(render.graphviz, "pipe", pipe)
+    assert render.backend() == "dot"
+    assert "b" in svg_all_text(draw(Value(1.0, label="b") * 2).svg())
+    assert calls == [("dot", "svg")]
 
 
 def test_nn_style_labels_show_as_text(wasm):
