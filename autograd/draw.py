@@ -291,7 +291,8 @@ def draw(
 ) -> Graph:
     """The graph behind `root`: values as records (label | data | grad), ops as small nodes,
     local derivatives ∂z/∂x on the edges; `highlight` colours every path from those values to
-    `root`, the paths whose products of local derivatives sum to their gradient."""
+    `root`, the paths whose products of local derivatives sum to their gradient. Graphs of more
+    than `max_nodes` values raise ValueError (counted before anything is drawn)."""
     _check(root, rankdir, max_nodes, "draw")
     order = topological_order(root)
     sources = _highlight_values(highlight, set(order))
