@@ -260,6 +260,19 @@ def test_backward_twice_gives_exactly_double_also_through_intermediate_nodes() -
     assert (x.grad, xx.grad, y.grad) == (54.0, 6.0, 2.0)  # micrograd gives 45 for x
 
 
+def test_grads_already_on_intermediate_nodes_are_never_sent_on() -> None:
+    x = Value(3.0)
+    xx = x * x
+    y = xx * x
+    xx.grad = 100.0  # e.g. left over from another backward through xx
+    y.backward()
+    assert (x.grad, xx.grad) == (27.0, 103.0)
+    xx.backward()
+    assert (x.grad, xx.grad) == (33.0, 104.0)
+    x.backward()  # a leaf: adds the seed to itself
+    assert x.grad == 34.0
+
+
 def test_backward_with_a_seed_grad_scales() -> None:
     x = Value(3.0)
     y = x * x
