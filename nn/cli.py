@@ -99,8 +99,9 @@ def parse_at(items: Sequence[str] | None) -> dict[str, float]:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Build EXPR from Values at the point --at, run backward, print h and every ∂h/∂var."""
+    text = _read_stdin_expr() if args.expr == "-" else args.expr
     try:
-        expr = parse(args.expr)
+        expr = parse(text)
     except ExprError as e:
         raise UsageError(f"rejected expression: {e}") from None
     at = parse_at(args.at)
@@ -117,7 +118,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     # With DOT on standard output, the numbers go to standard error so `> graph.dot` is DOT.
     report = sys.stderr if args.dot and args.out is None else sys.stdout
     name = expr.output_name
-    print(f"{name}({', '.join(expr.variables)}) = {args.expr.strip()}", file=report)
+    print(f"{name}({', '.join(expr.variables)}) = {text.strip()}", file=report)
     if at:
         print("at " + ", ".join(f"{v}={_num(x)}" for v, x in at.items()), file=report)
     print(f"{name} = {_num(h.data)}", file=report)
@@ -126,6 +127,18 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if args.out is not None or args.dot:
         _write_graph(h, args.out, args.dot)
     return 0
+
+
+def _read_stdin_expr() -> str:
+    """EXPR `-`: the expression from standard input, read no further than the length limit."""
+    text = sys.stdin.read(MAX_LENGTH + 2)
+    text = text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
+    if len(text) > MAX_LENGTH:
+        raise UsageError(
+            f"rejected expression: standard input holds more than {MAX_LENGTH} characters; "
+            f"the limit is {MAX_LENGTH}"
+        )
+    return text
 
 
 def _check_graph_path(out: Path, dot: bool) -> None:
@@ -473,6 +486,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         written.append(out / "model.json")
     except OSError as e:
         raise RunError(f"cannot write to output directory {str(out)!r}: {e}") from None
+    except RuntimeError as e:  # e.g. no Graphviz renderer for the neuron graph
+        done = ", ".join(p.name for p in written) or "nothing"
+        raise RunError(f"cannot draw the neuron graph: {e} (written: {done})") from None
     print(
         f"final loss {loss[-1]:.4f} (epoch {len(loss)}), "
         f"accuracy {final:.1%} on the {len(X)} training points"
@@ -538,7 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train a small MLP on two moons and write pictures of it",
         (
             "Train MLP(2, [16, 16, 1]) on 100 two-moons points (noise 0.1) with the hinge loss,\n"
-            "showing a progress bar with the running loss and accuracy, then write to OUT_DIR:\n"
+            "as micrograd's demo does (ReLU units, uniform initial weights, full-batch SGD with\n"
+            "the learning rate falling from 1.0 to 0.1, weight decay 1e-4), showing a progress\n"
+            "bar with the running loss and accuracy, then write to OUT_DIR (replacing files of\n"
+            "the same names):\n"
             "  decision_boundary.png  the data over the learned regions (matplotlib; without\n"
             "                         matplotlib, decision_boundary.svg drawn by chainrule)\n"
             "  loss.png               loss and accuracy per epoch (likewise loss.svg)\n"
@@ -595,10 +614,15 @@ def build_parser() -> argparse.ArgumentParser:
             '  chainrule graph "exp((2*x+3)**2)" --at x=0.1\n'
             '  chainrule graph "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 --out neuron.svg\n'
             '  chainrule graph "x*y + sin(x)" --at x=1 --at y=2 --dot > graph.dot\n'
-            '  chainrule graph --at x=3 -- "-x**2"    (an EXPR starting with - goes after --)'
+            '  chainrule graph --at x=3 -- "-x**2"    (an EXPR starting with - goes after --)\n'
+            "  chainrule graph - --at x=1,y=2 < expression.txt"
         ),
     )
-    graph.add_argument("expr", metavar="EXPR", help="the expression, quoted for the shell")
+    graph.add_argument(
+        "expr",
+        metavar="EXPR",
+        help="the expression, quoted for the shell, or - to read it from standard input",
+    )
     graph.add_argument(
         "--at",
         action="append",

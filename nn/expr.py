@@ -5,7 +5,12 @@ operators `+ - * / **`, unary `-`/`+`, parentheses and the engine's one-argument
 and `Expr.evaluate({"x": 0.1})` builds it with one labelled leaf per variable, so that
 `backward()` gives every ∂h/∂x. The text is read by `ast.parse` and walked as data: it is never
 evaluated, executed or compiled as code. Every walk is iterative, and length, nesting and the
-size of numbers are bounded, so no input can hang or crash the process.
+size of numbers are bounded, so no input can hang or crash the process:
+- at most MAX_LENGTH characters;
+- at most MAX_DEPTH levels of the syntax tree, a leaf counting as one level and every operation
+  above it as another (so `x+x+…+x` with 201 terms is as deep as 200 nested calls: too deep);
+- every number, written or computed from numbers alone (`2**10**10`), within ±MAX_NUMBER.
+Parts made of numbers alone are computed once, at parse time, by the engine itself.
 """
 
 from __future__ import annotations

@@ -1,0 +1,507 @@
+"""The `chainrule` command line, run as a user runs it: a subprocess per command."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from nn.cli import build_parser, main, parse_at, parse_ids
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_NOTES = (ROOT / "nn" / "notes.py").exists()
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONIOENCODING"] = "utf-8"
+    env.pop("HYPOTHESIS_PROFILE", None)
+    return env
+
+
+def chainrule(
+    *args: str, cwd: Path, timeout: float = 120, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m nn ARGS` in `cwd`, capturing text output."""
+    return subprocess.run(
+        [sys.executable, "-m", "nn", *args],
+        cwd=cwd,
+        env=_env(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+def numbers(stdout: str) -> dict[str, float]:
+    """The `name = number` lines of `chainrule graph`: h and dh/dx, dh/dy, …"""
+    out = {}
+    for line in stdout.splitlines():
+        m = re.fullmatch(r"(\w+|d\w+/d\w+) = (\S+)", line)
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+# ---- --help -----------------------------------------------------------------------------------
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_top_level_help_lists_every_command(tmp_path: Path) -> None:
+    r = chainrule("--help", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for text in ("usage: chainrule", "demo", "graph", "check", "examples:", "Exit status"):
+        assert text in r.stdout
+    for name in _subparsers(build_parser()):
+        assert name in r.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "graph", "check"])
+def test_subcommand_help_is_complete(command: str, tmp_path: Path) -> None:
+    r = chainrule(command, "--help", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout
+    assert text.startswith(f"usage: chainrule {command}")
+    assert "examples:" in text and f"chainrule {command}" in text.split("examples:")[1]
+    sub = _subparsers(build_parser())[command]
+    assert sub.description and sub.description.splitlines()[0] in text
+    for action in sub._actions:
+        if action.option_strings and "--help" not in action.option_strings:
+            assert action.option_strings[-1] in text
+            assert "default" in (action.help or ""), f"{action.option_strings} states no default"
+    # the help text itself shows each default
+    help_text = " ".join(text.split())
+    if command == "demo":
+        for default in ("(default: 100)", "(default: 1337)", "(default: ./chainrule-demo/)"):
+            assert default in help_text
+
+
+def test_no_command_prints_help_and_exits_2(tmp_path: Path) -> None:
+    r = chainrule(cwd=tmp_path)
+    assert r.returncode == 2 and "graph" in r.stderr
+
+
+# ---- chainrule graph ---------------------------------------------------------------------------
+
+KNOWN = [
+    ("exp((2*x+3)**2)", "x=0.1", {"h": math.exp(3.2**2), "dh/dx": 4 * 3.2 * math.exp(3.2**2)}),
+    ("x**3 - 2*x", "x=1.5", {"h": 1.5**3 - 3, "dh/dx": 3 * 1.5**2 - 2}),
+    ("x*y + log(x)", "x=2,y=3", {"h": 6 + math.log(2), "dh/dx": 3.5, "dh/dy": 2.0}),
+    (
+        "sigmoid(w*x + b)",
+        "w=0.5,x=2,b=-0.3",
+        {
+            "h": 1 / (1 + math.exp(-0.7)),
+            "dh/dw": 2 * math.exp(-0.7) / (1 + math.exp(-0.7)) ** 2,
+            "dh/dx": 0.5 * math.exp(-0.7) / (1 + math.exp(-0.7)) ** 2,
+            "dh/db": math.exp(-0.7) / (1 + math.exp(-0.7)) ** 2,
+        },
+    ),
+    ("tanh(x) * sin(y)", "y=0.4, x=0.3", None),  # checked against finite differences below
+    ("sqrt(x)/y", "x=4,y=2", {"h": 1.0, "dh/dx": 0.125, "dh/dy": -0.5}),
+]
+
+
+@pytest.mark.parametrize(("expr", "at", "expected"), KNOWN, ids=[k[0] for k in KNOWN])
+def test_graph_prints_value_and_partials(expr: str, at: str, expected, tmp_path: Path) -> None:
+    r = chainrule("graph", expr, "--at", at, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = numbers(r.stdout)
+    if expected is None:  # tanh(x)·sin(y): central differences of the closed form
+        f = lambda x, y: math.tanh(x) * math.sin(y)  # noqa: E731
+        e = 1e-6
+        expected = {
+            "h": f(0.3, 0.4),
+            "dh/dx": (f(0.3 + e, 0.4) - f(0.3 - e, 0.4)) / (2 * e),
+            "dh/dy": (f(0.3, 0.4 + e) - f(0.3, 0.4 - e)) / (2 * e),
+        }
+        assert list(got) == ["h", "dh/dx", "dh/dy"]  # order of first appearance, not of --at
+        for k, v in expected.items():
+            assert got[k] == pytest.approx(v, rel=1e-7)
+        return
+    assert list(got) == list(expected)
+    for k, v in expected.items():
+        assert got[k] == pytest.approx(v, rel=1e-12), k
+
+
+def test_graph_example_from_the_issue(tmp_path: Path) -> None:
+    """h(x) = e^{(2x+3)²}: dh/dx = 4(2x+3)e^{(2x+3)²} (the notes' 000-2 says 6: wrong)."""
+    r = chainrule("graph", "exp((2*x+3)**2)", "--at", "x=0.1", cwd=tmp_path)
+    got = numbers(r.stdout)
+    assert got["dh/dx"] == pytest.approx(4 * 3.2 * math.exp(3.2**2), rel=1e-14)
+    assert got["dh/dx"] != pytest.approx(6 * 3.2 * math.exp(3.2**2), rel=1e-3)
+
+
+def test_graph_writes_svg_and_dot(tmp_path: Path) -> None:
+    r = chainrule("graph", "x*y + exp(x)", "--at", "x=0.5,y=2", "--out", "g.svg", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "graph written to g.svg" in r.stdout
+    root = ET.parse(tmp_path / "g.svg").getroot()
+    assert root.tag.endswith("svg")
+    text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    for label in ("x", "y", "exp(x)", "h"):
+        assert label in text.split()
+
+    r = chainrule("graph", "x*y", "--at", "x=0.5,y=2", "--dot", "--out", "g.txt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "g.txt").read_text().startswith("digraph")
+
+    # DOT on standard output: stdout is pure DOT, the numbers go to stderr
+    r = chainrule("graph", "x*y", "--at", "x=0.5,y=2", "--dot", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("digraph") and r.stdout.rstrip().endswith("}")
+    assert numbers(r.stderr) == {"h": 1.0, "dh/dx": 2.0, "dh/dy": 0.5}
+
+
+def test_graph_bad_out_is_refused_before_work(tmp_path: Path) -> None:
+    r = chainrule("graph", "x", "--at", "x=1", "--out", "graph", cwd=tmp_path)
+    assert r.returncode == 2 and "suffix" in r.stderr
+    r = chainrule("graph", "x", "--at", "x=1", "--out", "missing/g.svg", cwd=tmp_path)
+    assert r.returncode == 1 and "'missing' is not a directory" in r.stderr
+    assert r.stdout == ""
+
+
+BAD_AT = [
+    (["--at", "x"], "not NAME=NUMBER"),
+    (["--at", "x=abc"], "'abc' is not a number"),
+    (["--at", "x=1,,y=2"], "empty entry"),
+    (["--at", "x=nan"], "finite"),
+    (["--at", "x=1,x=2"], "x is given twice"),
+    (["--at", "_x=1"], "not NAME=NUMBER"),
+    (["--at", "x=1"], "no value given for y"),
+    (["--at", "x=1,y=2,z=3"], "value given for z, which the expression does not use"),
+    ([], "no value given for x, y"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_AT, ids=[m for _, m in BAD_AT])
+def test_graph_bad_at_exits_2(args: list[str], message: str, tmp_path: Path) -> None:
+    r = chainrule("graph", "x*y", *args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_graph_at_may_be_repeated(tmp_path: Path) -> None:
+    r = chainrule("graph", "x*y", "--at", "x=3", "--at", "y=-2", cwd=tmp_path)
+    assert numbers(r.stdout) == {"h": -6.0, "dh/dx": -2.0, "dh/dy": 3.0}
+
+
+@pytest.mark.parametrize(
+    ("expr", "at", "message"),
+    [
+        ("log(x)", "x=-1", "log: operand 'x' = -1.0 is not > 0"),
+        ("1/(x-2)", "x=2", "division of 1.0 by 'x-2' = 0.0"),
+        ("sqrt(x*y)", "x=-1,y=2", "sqrt: operand 'x*y' = -2.0 is negative"),
+    ],
+)
+def test_graph_domain_error_exits_1(expr: str, at: str, message: str, tmp_path: Path) -> None:
+    r = chainrule("graph", expr, "--at", at, cwd=tmp_path)
+    assert r.returncode == 1
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+# The hostile list: each is rejected with exit status 2, quickly, and nothing runs.
+SENTINEL = "ran-sentinel"
+HOSTILE = [
+    f"__import__('os').system('touch {SENTINEL}')",
+    "__import__('os').system('id')",
+    f"open('{SENTINEL}', 'w')",
+    "().__class__",
+    "().__class__.__bases__[0].__subclasses__()",
+    "x.__dict__",
+    "'a'*10**9",
+    "9**9**9**9",
+    "2**10**10",
+    "[x for x in y]",
+    "lambda: 1",
+    "x[0]",
+    "_x",
+    'f"{x}"',
+    "(" * 100_000 + "x" + ")" * 100_000,
+    "exp(" * 250 + "x" + ")" * 250,
+    "-" * 300 + "x",
+    "x" + "+x" * 9_999,
+    "exec('import os')",
+    "globals()",
+]
+
+
+@pytest.mark.parametrize("expr", HOSTILE, ids=[h[:25] for h in HOSTILE])
+def test_graph_rejects_hostile_input(expr: str, tmp_path: Path) -> None:
+    start = time.perf_counter()
+    if len(expr) > 50_000:  # longer than one command-line argument may be: EXPR - reads stdin
+        r = chainrule("graph", "-", "--at", "x=1", cwd=tmp_path, timeout=30, stdin=expr)
+    else:
+        r = chainrule("graph", "--at", "x=1", "--", expr, cwd=tmp_path, timeout=30)
+    elapsed = time.perf_counter() - start
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert elapsed < 5.0
+    assert "rejected expression" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+    assert not (tmp_path / SENTINEL).exists()
+    assert list(tmp_path.iterdir()) == []  # nothing written at all
+
+
+def test_rejection_points_at_the_offending_part(tmp_path: Path) -> None:
+    r = chainrule("graph", "x + y.__class__", "--at", "x=1,y=2", cwd=tmp_path)
+    assert r.returncode == 2
+    *_, shown, carets = r.stderr.rstrip("\n").splitlines()
+    assert shown.strip() == "x + y.__class__"
+    assert shown.index("y") == carets.index("^")  # the caret starts under y.__class__
+    assert "attribute access" in r.stderr and "column 5" in r.stderr
+
+
+def test_expression_from_standard_input(tmp_path: Path) -> None:
+    r = chainrule("graph", "-", "--at", "x=2", cwd=tmp_path, stdin="x**2 +\n 1\n")
+    assert r.returncode == 2  # a newline outside parentheses ends a Python expression
+    r = chainrule("graph", "-", "--at", "x=2", cwd=tmp_path, stdin="(x**2 +\n 1)\n")
+    assert numbers(r.stdout) == {"h": 5.0, "dh/dx": 4.0}
+    r = chainrule("graph", "-", cwd=tmp_path, stdin="x" * 10_001)
+    assert r.returncode == 2 and "more than 10000 characters" in r.stderr
+
+
+def test_expression_starting_with_minus(tmp_path: Path) -> None:
+    r = chainrule("graph", "--at", "x=3", "--", "-x**2", cwd=tmp_path)
+    assert numbers(r.stdout) == {"h": -9.0, "dh/dx": -6.0}
+
+
+# ---- chainrule demo ----------------------------------------------------------------------------
+
+
+def _moons_accuracy(model, seed: int) -> float:
+    from nn.data import make_moons
+    from nn.train import accuracy
+
+    X, labels = make_moons(100, 0.1, seed=seed)
+    return accuracy(model, X, [2 * t - 1 for t in labels], "hinge")
+
+
+def test_demo_writes_all_four_files(tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    from nn.serialize import load
+
+    out = tmp_path / "demo out"  # a space in the path, too
+    start = time.perf_counter()
+    r = chainrule("demo", "--epochs", "5", "--seed", "3", "--out", str(out), cwd=tmp_path)
+    elapsed = time.perf_counter() - start
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "decision_boundary.png",
+        "loss.png",
+        "model.json",
+        "neuron_graph.svg",
+    ]
+    for name in ("decision_boundary.png", "loss.png"):
+        data = (out / name).read_bytes()
+        assert data.startswith(PNG_SIGNATURE)
+        image = imread(out / name)
+        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+        assert image.std() > 0.05  # a picture, not a blank canvas
+
+    svg = ET.parse(out / "neuron_graph.svg").getroot()
+    words = " ".join(t.text or "" for t in svg.iter() if t.tag.endswith("text")).split()
+    for label in ("x[0]", "x[1]", "dot", "relu"):
+        assert label in words
+    assert any(re.fullmatch(r"W1\[\d+,0\]", w) for w in words)
+    assert any(re.fullmatch(r"b1\[\d+\]", w) for w in words)
+    assert any(re.fullmatch(r"a1\[\d+\]", w) for w in words)
+
+    model = load(out / "model.json")
+    assert len(model([0.5, -0.25])) == 1  # it predicts
+    acc = float(re.search(r"accuracy (\d+\.\d)%", r.stdout).group(1)) / 100
+    assert _moons_accuracy(model, seed=3) == pytest.approx(acc, abs=1e-9)  # the trained weights
+    assert "final loss" in r.stdout and str(out) in r.stdout
+    assert "fit" in r.stderr and "loss=" in r.stderr and "acc=" in r.stderr  # the tqdm bar
+    assert elapsed < 60
+
+
+def test_demo_without_matplotlib_draws_svg(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from nn.cli import main\n"
+        "sys.exit(main(['demo', '--epochs', '2', '--out', 'out']))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["decision_boundary.svg", "loss.svg", "model.json", "neuron_graph.svg"]
+    boundary = ET.parse(tmp_path / "out" / "decision_boundary.svg").getroot()
+    circles = [e for e in boundary.iter() if e.tag.endswith("circle")]
+    assert len(circles) == 100  # every data point
+    loss = ET.parse(tmp_path / "out" / "loss.svg").getroot()
+    assert len([e for e in loss.iter() if e.tag.endswith("polyline")]) == 2
+    assert "matplotlib is not installed" in r.stderr
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "is-a-file"])
+def test_demo_unwritable_out_dir_fails_before_training(where: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    out = blocker / "sub" if where == "under-a-file" else blocker
+    r = chainrule("demo", "--out", str(out), cwd=tmp_path)
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write to output directory" in lines[0]  # no progress bar
+    assert blocker.read_text() == "not a directory"
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="root can write to read-only directories"
+)
+def test_demo_read_only_out_dir(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        r = chainrule("demo", "--out", str(ro), cwd=tmp_path)
+    finally:
+        ro.chmod(0o755)
+    assert r.returncode == 1 and "cannot write to output directory" in r.stderr
+    assert list(ro.iterdir()) == []
+
+
+def test_demo_bad_epochs(tmp_path: Path) -> None:
+    r = chainrule("demo", "--epochs", "0", "--out", "o", cwd=tmp_path)
+    assert r.returncode == 2 and "--epochs must be at least 1" in r.stderr
+    r = chainrule("demo", "--epochs", "many", cwd=tmp_path)
+    assert r.returncode == 2 and "invalid int value" in r.stderr
+
+
+# ---- chainrule check ---------------------------------------------------------------------------
+
+needs_notes = pytest.mark.skipif(not HAS_NOTES, reason="nn/notes.py (the register) is not there")
+
+
+@needs_notes
+def test_check_runs_the_whole_register(tmp_path: Path) -> None:
+    from nn.notes import REGISTER
+
+    r = chainrule("check", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.strip().splitlines()
+    rows, summary = lines[:-1], lines[-1]
+    assert [row.split()[0] for row in rows] == list(REGISTER)
+    for row in rows:
+        assert " ✓ " in row or " ✗ notes wrong " in row, row
+        assert "engine:" in row and "notes:" in row
+    assert any(row.startswith("000-2 ") and "✗ notes wrong" in row for row in rows)
+    assert f"{len(REGISTER)} equations checked: {len(REGISTER)} hold, 0 fail" in summary
+
+
+@needs_notes
+def test_check_selected_ids(tmp_path: Path) -> None:
+    r = chainrule("check", "--ids", "000-2, 004-5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = r.stdout.strip().splitlines()[:-1]
+    assert [row.split()[0] for row in rows] == ["000-2", "004-5"]
+    assert "✗ notes wrong" in rows[0] and "358414.4119" in rows[0]
+
+
+@needs_notes
+def test_check_unknown_ids_exit_2(tmp_path: Path) -> None:
+    r = chainrule("check", "--ids", "000-2,999-9,abc", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "unknown equation id(s): 999-9, abc" in r.stderr
+    assert r.stdout == ""
+
+
+def test_check_exit_status_follows_the_register(monkeypatch, capsys) -> None:
+    """In process, with a stand-in register: a failing claim gives ✗ FAILS and exit status 1."""
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class Result:
+        id: str
+        words: str
+        engine: str
+        notes: str
+        holds: bool
+        notes_wrong: bool
+        detail: str
+
+    results = {
+        "000-1": Result("000-1", "a = a", "1", "1", True, False, ""),
+        "000-2": Result("000-2", "b = c", "2", "3", True, True, "the notes say 3"),
+        "000-3": Result("000-3", "d = e", "4", "5", False, False, "4 ≠ 5"),
+    }
+    fake = types.ModuleType("nn.notes")
+    fake.REGISTER = dict.fromkeys(results)
+    fake.run = lambda ids=None: [results[i] for i in (ids or results)]
+    monkeypatch.setitem(sys.modules, "nn.notes", fake)
+    import nn
+
+    monkeypatch.setattr(nn, "notes", fake, raising=False)
+    assert main(["check", "--ids", "000-1,000-2"]) == 0
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "000-3  ✗ FAILS" in out and "4 ≠ 5" in out
+    assert "000-2  ✗ notes wrong" in out and "the notes say 3" in out
+    assert "3 equations checked: 2 hold, 1 fail" in out
+
+
+# ---- pieces, in process ------------------------------------------------------------------------
+
+
+def test_parse_at() -> None:
+    assert parse_at(["x=0.5,y=2", " z = -1e-3 "]) == {"x": 0.5, "y": 2.0, "z": -1e-3}
+    assert parse_at(None) == {}
+
+
+def test_parse_ids() -> None:
+    known = ["000-1", "000-2", "001-1", "004-5"]
+    assert parse_ids(None, known) is None
+    assert parse_ids("004-5,000-1", known) == ["004-5", "000-1"]
+    assert parse_ids("000", known) == ["000-1", "000-2"]
+
+
+def test_main_returns_argparse_status(capsys) -> None:
+    assert main(["--version"]) == 0
+    assert main(["graph"]) == 2  # EXPR missing
+    assert "the following arguments are required: EXPR" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    shutil.which("chainrule", path=str(Path(sys.executable).parent)) is None,
+    reason="the chainrule console script is not installed next to this Python",
+)
+def test_console_script(tmp_path: Path) -> None:
+    script = shutil.which("chainrule", path=str(Path(sys.executable).parent))
+    r = subprocess.run(
+        [script, "graph", "x*x*x", "--at", "x=2"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert numbers(r.stdout) == {"h": 8.0, "dh/dx": 12.0}
