@@ -297,7 +297,7 @@ def _moons_accuracy(model, seed: int) -> float:
 def test_demo_writes_all_four_files(tmp_path: Path) -> None:
     from matplotlib.image import imread
 
-    from nn.serialize import load
+    import nn
 
     out = tmp_path / "demo out"  # a space in the path, too
     start = time.perf_counter()
@@ -325,7 +325,7 @@ def test_demo_writes_all_four_files(tmp_path: Path) -> None:
     assert any(re.fullmatch(r"b1\[\d+\]", w) for w in words)
     assert any(re.fullmatch(r"a1\[\d+\]", w) for w in words)
 
-    model = load(out / "model.json")
+    model = nn.load(out / "model.json")
     assert len(model([0.5, -0.25])) == 1  # it predicts
     acc = float(re.search(r"accuracy (\d+\.\d)%", r.stdout).group(1)) / 100
     assert _moons_accuracy(model, seed=3) == pytest.approx(acc, abs=1e-9)  # the trained weights
