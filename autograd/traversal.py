@@ -59,8 +59,9 @@ def backward_pass(root: Value, grad: float = 1.0) -> None:
 
 
 def _checked_backward(root: Value, grad: float) -> None:
+    """backward under `detect_anomaly`: every step is checked before any `.grad` changes."""
+    steps = []
     for step in backward_steps(root, grad):
-        step.node.grad += step.grad
         for p, c in zip(step.node.parents, step.contributions):
             if not math.isfinite(c):
                 who = f" {step.node.label!r}" if step.node.label else ""
@@ -69,6 +70,9 @@ def _checked_backward(root: Value, grad: float) -> None:
                     f"backward through op {step.node.op!r}{who} (data={step.node.data!r}) sent "
                     f"{c!r} to its input{to} (data={p.data!r}): upstream grad {step.grad!r}"
                 )
+        steps.append(step)
+    for step in steps:
+        step.node.grad += step.grad
 
 
 class Step(NamedTuple):

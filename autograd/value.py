@@ -230,7 +230,8 @@ class Value:
     def __abs__(self) -> Value:
         """|a|' = sign(a), 0 at 0"""
         a = self.data
-        return _node(abs(a), "abs", (self,), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,))
+        sign = 1.0 if a > 0 else -1.0 if a < 0 else 0.0 if a == 0 else a  # NaN stays NaN
+        return _node(abs(a), "abs", (self,), (sign,))
 
     # ---- functions -------------------------------------------------------------------------
 
@@ -292,7 +293,9 @@ class Value:
         x = self.data
         if x > 0.0:
             return _node(x, "relu", (self,), _ONE)
-        return _node(0.0, "relu", (self,), (0.0,))
+        if x <= 0.0:
+            return _node(0.0, "relu", (self,), (0.0,))
+        return _node(x, "relu", (self,), (x,))  # NaN stays NaN, in value and derivative
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """leaky_relu'(x) = 1 for x > 0, else slope"""
@@ -302,7 +305,9 @@ class Value:
         x = self.data
         if x > 0.0:
             return _node(x, "leaky_relu", (self,), _ONE)
-        return _node(s * x, "leaky_relu", (self,), (s,))
+        if x <= 0.0:
+            return _node(s * x, "leaky_relu", (self,), (s,))
+        return _node(x, "leaky_relu", (self,), (x,))  # NaN stays NaN
 
     def softplus(self) -> Value:
         """softplus(x) = ln(1 + eˣ), softplus'(x) = σ(x)"""

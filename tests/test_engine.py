@@ -520,3 +520,23 @@ def test_gradcheck_names_the_input_and_both_values_when_it_fails() -> None:
     message = str(info.value)
     assert "w = 1.5" in message, message
     assert "analytic 1.5" in message and re.search(r"numeric (3\.0|2\.999)", message), message
+
+
+def test_detect_anomaly_backward_changes_no_grad_when_it_raises():
+    """All or nothing: a backward that raises under detect_anomaly leaves every .grad as it was."""
+    x = Value(0.0, "x")
+    w = Value(2.0, "w")
+    y = x.sqrt() * w + w  # sqrt'(0) = inf reaches x only after w has its grad
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="sqrt"):
+        y.backward()
+    assert (x.grad, w.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("op", [lambda v: v.relu(), abs, lambda v: v.leaky_relu()])
+def test_piecewise_ops_keep_nan(op):
+    """relu, abs and leaky_relu of NaN give NaN, value and derivative, so NaN is never hidden."""
+    x = Value(math.nan)
+    y = op(x)
+    assert math.isnan(y.data) and math.isnan(y.local_grads[0])
+    y.backward()
+    assert math.isnan(x.grad)
