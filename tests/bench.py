@@ -52,20 +52,7 @@ def demo_weights(seed: int = 1337) -> list[list[tuple[list[float], float]]]:
 
 def micrograd_style_step(make: Callable[[float], object], weights, X, y) -> float:
     """micrograd's demo step: relu MLP, hinge loss + α·Σp², backward, SGD; the graph is freed."""
-    layers = [[([make(w) for w in ws], make(b)) for ws, b in layer] for layer in weights]
-    params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
-    scores = []
-    for x in X:
-        a = [make(v) for v in x]
-        for depth, layer in enumerate(layers):
-            outs = []
-            for ws, b in layer:
-                act = sum((wi * xi for wi, xi in zip(ws, a)), b)
-                outs.append(act.relu() if depth < len(layers) - 1 else act)
-            a = outs
-        scores.append(a[0])
-    data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(scores))
-    total = data_loss + ALPHA * sum(p * p for p in params)
+    total, params = demo_graph(make, weights, X, y)
     for p in params:
         p.grad = 0.0
     total.backward()
@@ -168,7 +155,7 @@ def micrograd_count(root) -> int:
 
 
 def demo_graph(make, weights, X, y):
-    """The forward graph of the demo step (the loss), for measuring memory."""
+    """The demo's loss built op by op as micrograd builds it, and the parameters."""
     layers = [[([make(w) for w in ws], make(b)) for ws, b in layer] for layer in weights]
     params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
     scores = []
@@ -182,7 +169,7 @@ def demo_graph(make, weights, X, y):
             a = outs
         scores.append(a[0])
     data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(scores))
-    return data_loss + ALPHA * sum(p * p for p in params)
+    return data_loss + ALPHA * sum(p * p for p in params), params
 
 
 def micrograd_default_limits() -> list[str]:
@@ -234,9 +221,11 @@ def main() -> None:
     per_op = {k: v / chain_n for k, v in per_op.items()}
 
     memory = {
-        "micrograd": bytes_per_node(lambda: demo_graph(MicroValue, weights, X, y), micrograd_count),
+        "micrograd": bytes_per_node(
+            lambda: demo_graph(MicroValue, weights, X, y)[0], micrograd_count
+        ),
         "chainrule": bytes_per_node(
-            lambda: demo_graph(Value, weights, X, y),
+            lambda: demo_graph(Value, weights, X, y)[0],
             lambda r: len(autograd.topological_order(r)),
         ),
     }
