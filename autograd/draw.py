@@ -8,12 +8,10 @@ position in `topological_order(root)`, so the same expression always gives the s
 
 from __future__ import annotations
 
-import contextlib
 import html
 import math
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import NamedTuple
 import graphviz
 
 from . import render
+from .files import write_atomic
 from .traversal import Step, backward_steps, topological_order
 from .value import Value
 
@@ -249,7 +248,7 @@ class Graph:
             data = self.source.encode("utf-8")
         else:
             data = render.render_with_dot(self.source, suffix[1:])
-        _write_atomic(path, data)
+        write_atomic(path, data)
         return path
 
     def _repr_svg_(self) -> str:
@@ -265,20 +264,6 @@ class Graph:
 
     def __repr__(self) -> str:
         return f"<Graph: {self.nodes} nodes, {self.edges} edges; .svg(), .save(path)>"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def draw(

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from autograd.files import write_atomic
+
 from .expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, BindingError, DomainError, ExprError, parse
 
 PROG = "chainrule"
@@ -35,31 +37,6 @@ class RunError(Exception):
 
 
 # ---- shared helpers ------------------------------------------------------------------------
-
-
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    """Write through a temporary file in the same directory, then rename over `path`."""
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """The mode an ordinary new file gets (0o666 less the umask), or the existing file's."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _num(x: float) -> str:
@@ -172,7 +149,7 @@ def _write_graph(h: object, out: Path | None, dot: bool) -> None:
         return
     try:
         if dot:
-            _write_atomic(out, graph.source)
+            write_atomic(out, graph.source)
         else:
             graph.save(out)
     except (OSError, ValueError, RuntimeError) as e:
@@ -470,7 +447,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     written: list[Path] = []
 
     def write(name: str, data: str | bytes) -> None:
-        _write_atomic(out / name, data)
+        write_atomic(out / name, data)
         written.append(out / name)
 
     try:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
+
+from autograd.files import write_atomic
 
 from .layers import MLP
 
@@ -41,46 +42,10 @@ def to_dict(model: MLP) -> dict[str, object]:
     }
 
 
-def _mode(path: str) -> int:
-    """The permission bits for the new file: the old file's, else 0o666 less the umask."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)  # reading the umask means setting it; put it straight back
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def save(model: MLP, path: str | os.PathLike) -> None:
-    """Write `model` to `path` as JSON: temp file in the same directory, fsync, os.replace."""
+    """Write `model` to `path` as JSON, atomically: an interrupted save leaves the old file."""
     doc = to_dict(model)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, _mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable; not every platform can open a directory
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
+    write_atomic(path, lambda f: (json.dump(doc, f, indent=1, allow_nan=False), f.write("\n")))
 
 
 def _read(path: str | os.PathLike) -> dict:

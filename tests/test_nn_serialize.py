@@ -246,7 +246,7 @@ def test_save_writes_a_temp_file_in_the_same_directory_then_renames(tmp_path, mo
     assert (
         directory == str(tmp_path)
         and name.startswith(".m.json.")
-        and dst == str(tmp_path / "m.json")
+        and os.fspath(dst) == str(tmp_path / "m.json")
     )
 
 
