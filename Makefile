@@ -31,6 +31,8 @@ demo: $(DEV)
 	$(BIN)/chainrule demo
 
 notebooks: $(DEV)
+	mkdir -p notebooks/figures
+	$(BIN)/chainrule graph "tanh(w*x + b)" --at w=-1.5,x=0.5,b=2 --out notebooks/figures/neuron.svg
 	$(BIN)/python -m pytest -q --nbmake --overwrite notebooks
 
 bench: $(BENCH)

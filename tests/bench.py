@@ -189,7 +189,24 @@ def micrograd_default_limits() -> list[str]:
             notes.append(
                 f"micrograd fails on {what} at the default recursion limit (RecursionError)"
             )
+    x = MicroValue(3.0)
+    y = x * x * x
+    y.backward()
+    first = x.grad
+    y.backward()
+    notes.append(
+        f"micrograd, x*x*x at 3, backward twice: x.grad {first:g} then {x.grad:g} "
+        f"(exactly double is {2 * first:g}; chainrule gives {double_backward_chainrule():g})"
+    )
     return notes
+
+
+def double_backward_chainrule() -> float:
+    x = Value(3.0)
+    y = x * x * x
+    y.backward()
+    y.backward()
+    return x.grad
 
 
 def main() -> None:
