@@ -18,7 +18,7 @@ import pytest
 from nn.cli import build_parser, main, parse_at, parse_ids
 
 ROOT = Path(__file__).resolve().parents[1]
-HAS_NOTES = (ROOT / "nn" / "notes.py").exists()
+HAS_NOTES = (ROOT / "nn" / "notes" / "__init__.py").exists()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -396,7 +396,7 @@ def test_demo_bad_epochs(tmp_path: Path) -> None:
 
 # ---- chainrule check ---------------------------------------------------------------------------
 
-needs_notes = pytest.mark.skipif(not HAS_NOTES, reason="nn/notes.py (the register) is not there")
+needs_notes = pytest.mark.skipif(not HAS_NOTES, reason="nn/notes/ (the register) is not there")
 
 
 @needs_notes
