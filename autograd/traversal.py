@@ -16,22 +16,22 @@ def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents; `root` comes last."""
     order: list[Value] = []
     seen = {root}
-    # Each stack entry is a node and an iterator over the parents still to visit.
-    stack = [(root, iter(root.parents))]
-    push = stack.append
-    pop = stack.pop
+    # A depth-first walk: the path from root, and beside it an iterator over the parents that
+    # each node on the path has still to visit; a node is emitted once all of them are done.
+    path = [root]
+    pending = [iter(root.parents)]
     add = seen.add
     emit = order.append
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
+    while pending:
+        for p in pending[-1]:
             if p not in seen:
                 add(p)
-                push((p, iter(p.parents)))
+                path.append(p)
+                pending.append(iter(p.parents))
                 break
         else:
-            pop()
-            emit(node)
+            pending.pop()
+            emit(path.pop())
     return order
 
 
@@ -45,17 +45,16 @@ def backward_pass(root: Value, grad: float = 1.0) -> None:
         _checked_backward(root, grad)
         return
     order = topological_order(root)
-    before = [node.grad for node in order]
-    for node in order:
+    held = [(node, node.grad) for node in order if node.grad]
+    for node, _ in held:
         node.grad = 0.0
     root.grad = grad
     for node in reversed(order):
         g = node.grad
         for p, d in zip(node.parents, node.local_grads):
             p.grad += g * d
-    for node, g in zip(order, before):
-        if g:
-            node.grad += g
+    for node, g in held:
+        node.grad += g
 
 
 def _checked_backward(root: Value, grad: float) -> None:

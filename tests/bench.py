@@ -101,9 +101,10 @@ def nn_step(model: MLP, X, y) -> float:
     return total.data
 
 
-def chain(make: Callable[[float], object], n: int) -> None:
-    """y ← y·w + b, n/2 times (n ops), then backward."""
-    w, b, y = make(0.999), make(0.001), make(0.5)
+def chain(make: Callable[[float], object], n: int, constants: bool = False) -> None:
+    """y ← y·w + b, n/2 times (n ops), then backward; w and b Values, or plain numbers."""
+    w, b = (0.999, 0.001) if constants else (make(0.999), make(0.001))
+    y = make(0.5)
     for _ in range(n // 2):
         y = y * w + b
     y.backward()
@@ -232,6 +233,8 @@ def main() -> None:
         {
             "micrograd": lambda: chain(MicroValue, chain_n),
             "chainrule": lambda: chain(Value, chain_n),
+            "micrograd, constants": lambda: chain(MicroValue, chain_n, constants=True),
+            "chainrule, constants": lambda: chain(Value, chain_n, constants=True),
         }
     )
     sys.setrecursionlimit(old_limit)
@@ -264,10 +267,11 @@ def main() -> None:
         f"| (1b) demo step, chainrule nn.MLP | {m * 1e3:.0f} ms | {n * 1e3:.0f} ms | {m / n:.1f}× |"
     )
     print(row + (" | |" if torch else ""))
-    pm, pc = per_op["micrograd"], per_op["chainrule"]
-    row = f"| (2) chain of 10^4 ops, per op | {pm * 1e6:.2f} µs | {pc * 1e6:.2f} µs "
-    row += f"| {pm / pc:.1f}× |"
-    print(row + (" | |" if torch else ""))
+    for key, what in (("", "w, b Values"), (", constants", "w, b numbers")):
+        pm, pc = per_op["micrograd" + key], per_op["chainrule" + key]
+        row = f"| (2) chain y·w + b of 10^4 ops ({what}), per op | {pm * 1e6:.2f} µs "
+        row += f"| {pc * 1e6:.2f} µs | {pm / pc:.1f}× |"
+        print(row + (" | |" if torch else ""))
     bm, bc = memory["micrograd"], memory["chainrule"]
     row = f"| (3) bytes per node | {bm:.0f} B | {bc:.0f} B | {bm / bc:.1f}× less |"
     print(row + (" | |" if torch else ""))
