@@ -34,6 +34,8 @@ notebooks: $(DEV)
 	mkdir -p notebooks/figures
 	$(BIN)/chainrule graph "tanh(w*x + b)" --at w=-1.5,x=0.5,b=2 --out notebooks/figures/neuron.svg
 	$(BIN)/python -m pytest -q --nbmake --overwrite notebooks
+	@# nbmake stamps every cell with execution times: drop them so a re-run changes only outputs
+	$(BIN)/python -c 'import glob, nbformat; nbs = {f: nbformat.read(f, 4) for f in glob.glob("notebooks/*.ipynb")}; [c.metadata.pop("execution", None) for nb in nbs.values() for c in nb.cells]; [nbformat.write(nb, f) for f, nb in nbs.items()]'
 
 bench: $(BENCH)
 	$(BIN)/python tests/bench.py

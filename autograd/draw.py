@@ -8,11 +8,12 @@ position in `topological_order(root)`, so the same expression always gives the s
 
 from __future__ import annotations
 
+import hashlib
 import html
+import itertools
 import math
 import os
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from .traversal import Step, backward_steps, topological_order
 from .value import Value
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+_PLAYERS = itertools.count(1)
 SAVE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")
 HOT = "#d62728"  # paths from a highlighted value to the root; the step backward is at
 CURRENT_FILL = "#ffe599"
@@ -306,7 +308,10 @@ class BackwardFrames:
 
     def _repr_html_(self) -> str:
         """A self-contained player: a slider and prev/next buttons over the frames."""
-        pid = f"autograd-backward-{uuid.uuid4().hex[:12]}"
+        # Unique on a page (players of one kernel are numbered), yet the same on every run of a
+        # notebook, so that re-executed notebooks differ only where their content does.
+        digest = hashlib.sha1("".join(self.sources).encode("utf-8")).hexdigest()[:10]
+        pid = f"autograd-backward-{digest}-{next(_PLAYERS)}"
         frames = []
         for t, (svg, caption) in enumerate(zip(self.frames, self.captions, strict=True)):
             hidden = "" if t == 0 else ' style="display:none"'

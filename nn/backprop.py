@@ -412,6 +412,8 @@ class Table(list):
         lines.append(f"max |diff| = {self.max_abs_diff:.1e}")
         return "\n".join(lines)
 
+    __repr__ = __str__  # a table at the prompt prints aligned, not as a list of rows
+
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.HEADER)
         body = "".join(
