@@ -32,6 +32,8 @@ except ImportError:  # pragma: no cover - the bench extra installs it
 
 try:
     import torch
+
+    torch.set_num_threads(1)  # scalar ops gain nothing from threads, whose spinning skews the rest
 except ImportError:
     torch = None
 
@@ -85,7 +87,7 @@ def torch_step(weights, X, y) -> float:
     with torch.no_grad():
         for p in params:
             p -= LR * p.grad
-    return float(total)
+    return total.item()
 
 
 def nn_step(model: MLP, X, y) -> float:
