@@ -23,7 +23,7 @@ class Activation(NamedTuple):
     df: Callable[[float], float]
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
     """σ(z) = 1/(1 + e^{−z}), computed without overflow for large |z|."""
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -31,7 +31,7 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _softplus(z: float) -> float:
+def softplus(z: float) -> float:
     """softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^{−|z|})."""
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
@@ -50,9 +50,9 @@ ACTIVATIONS: dict[str, Activation] = {
     # tanh: h'(z) = 1 − tanh²(z)
     "tanh": Activation(Value.tanh, math.tanh, lambda z: 1.0 - math.tanh(z) ** 2),
     # sigmoid: σ'(z) = σ(z)(1 − σ(z))
-    "sigmoid": Activation(Value.sigmoid, _sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
+    "sigmoid": Activation(Value.sigmoid, sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z))),
     # softplus: h(z) = ln(1 + e^z), h'(z) = σ(z)
-    "softplus": Activation(Value.softplus, _softplus, _sigmoid),
+    "softplus": Activation(Value.softplus, softplus, sigmoid),
 }
 
 # softmax couples the units of a layer, so only a Layer (the output layer) can use it.
@@ -74,4 +74,4 @@ def get(name: str) -> Activation:
     )
 
 
-__all__ = ["ACTIVATIONS", "LEAKY_SLOPE", "Activation", "get"]
+__all__ = ["ACTIVATIONS", "LEAKY_SLOPE", "Activation", "get", "sigmoid", "softplus"]

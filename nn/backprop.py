@@ -39,43 +39,16 @@ from typing import Any, NamedTuple
 
 from autograd import sum as vsum
 
-from .activations import LEAKY_SLOPE  # a setting of the model, not a formula
+from .activations import ACTIVATIONS, sigmoid
 
 # ---- activations and their derivatives, from the notes ----------------------------------------
 
+H: dict[str, Callable[[float], float]] = {name: a.f for name, a in ACTIVATIONS.items()}
+"""h(z) per activation name (nn.activations' float column)."""
 
-def _sigmoid(z: float) -> float:
-    """σ(z) = 1/(1 + e^{−z}), evaluated without overflow."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def _softplus(z: float) -> float:
-    """softplus(z) = ln(1 + e^z)."""
-    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-
-
-H: dict[str, Callable[[float], float]] = {
-    "linear": lambda z: z,
-    "relu": lambda z: z if z > 0 else 0.0,
-    "leaky_relu": lambda z: z if z > 0 else LEAKY_SLOPE * z,
-    "tanh": math.tanh,
-    "sigmoid": _sigmoid,
-    "softplus": _softplus,
-}
-"""h(z) per activation name."""
-
-H_PRIME: dict[str, Callable[[float], float]] = {
-    "linear": lambda z: 1.0,
-    "relu": lambda z: 1.0 if z > 0 else 0.0,
-    "leaky_relu": lambda z: 1.0 if z > 0 else LEAKY_SLOPE,
-    "tanh": lambda z: 1.0 - math.tanh(z) ** 2,
-    "sigmoid": lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)),
-    "softplus": _sigmoid,
-}
-"""h'(z) per activation: 1, step, step with slope, 1 − tanh², σ(1 − σ), σ."""
+H_PRIME: dict[str, Callable[[float], float]] = {name: a.df for name, a in ACTIVATIONS.items()}
+"""h'(z) per activation: 1, step, step with slope, 1 − tanh², σ(1 − σ), σ — written as floats
+in nn.activations, apart from the engine's own derivatives in autograd/value.py."""
 
 
 def softmax(z: Sequence[float]) -> list[float]:
@@ -133,7 +106,7 @@ def _grad_bce(a: list[float], t: Any) -> list[float]:
 
 def _grad_bce_logits(a: list[float], t: Any) -> list[float]:
     """C = −Σ [t ln σ(a) + (1 − t) ln(1 − σ(a))]  ⇒  ∂C/∂a_k = σ(a_k) − t_k."""
-    return [_sigmoid(ak) - tk for ak, tk in zip(a, t, strict=True)]
+    return [sigmoid(ak) - tk for ak, tk in zip(a, t, strict=True)]
 
 
 def _grad_cross_entropy(a: list[float], t: Any) -> list[float]:
@@ -174,7 +147,7 @@ MATCHING: dict[tuple[str, str], Callable[[list[float], list[float], Any], list[f
         for y, o in zip(softmax(z), _onehot(t, len(z)) if isinstance(t, int) else t, strict=True)
     ],
     ("linear", "binary_cross_entropy_with_logits"): lambda z, a, t: [
-        _sigmoid(zk) - tk for zk, tk in zip(z, t, strict=True)
+        sigmoid(zk) - tk for zk, tk in zip(z, t, strict=True)
     ],
 }
 """(output activation, loss) → δ^L = y − t (004-8), y the prediction the loss compares with t."""

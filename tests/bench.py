@@ -69,20 +69,7 @@ def torch_step(weights, X, y) -> float:
     def make(v: float):
         return torch.tensor(v, dtype=torch.float64, requires_grad=True)
 
-    layers = [[([make(w) for w in ws], make(b)) for ws, b in layer] for layer in weights]
-    params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
-    scores = []
-    for x in X:
-        a = [torch.tensor(v, dtype=torch.float64) for v in x]
-        for depth, layer in enumerate(layers):
-            outs = []
-            for ws, b in layer:
-                act = sum((wi * xi for wi, xi in zip(ws, a)), b)
-                outs.append(act.relu() if depth < len(layers) - 1 else act)
-            a = outs
-        scores.append(a[0])
-    data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(scores))
-    total = data_loss + ALPHA * sum(p * p for p in params)
+    total, params = demo_graph(make, weights, X, y)
     total.backward()
     with torch.no_grad():
         for p in params:
