@@ -46,6 +46,19 @@ def _shuffled(X: list, y: list, rng: random.Random) -> tuple[list, list]:
     return [X[k] for k in order], [y[k] for k in order]
 
 
+def _two_classes(
+    X: list[list[float]], n_out: int, rng: random.Random, shuffle: bool, noise: float
+) -> tuple[list[list[float]], list[int]]:
+    """Label the first n_out points 0 and the rest 1, shuffle (as scikit-learn does, before
+    the noise), then add N(0, noise²) to each coordinate."""
+    y = [0] * n_out + [1] * (len(X) - n_out)
+    if shuffle:
+        X, y = _shuffled(X, y, rng)
+    if noise:
+        X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for x1, x2 in X]
+    return X, y
+
+
 def make_moons(
     n: int = 100, noise: float = 0.1, seed: int | random.Random | None = None, shuffle: bool = True
 ) -> tuple[list[list[float]], list[int]]:
@@ -59,12 +72,7 @@ def make_moons(
     n_in = n - n_out
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_out)]
     X += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in _linspace(0.0, math.pi, n_in)]
-    y = [0] * n_out + [1] * n_in
-    if shuffle:
-        X, y = _shuffled(X, y, rng)
-    if noise:
-        X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for x1, x2 in X]
-    return X, y
+    return _two_classes(X, n_out, rng, shuffle, noise)
 
 
 def make_circles(
@@ -88,12 +96,7 @@ def make_circles(
         [factor * math.cos(t), factor * math.sin(t)]
         for t in _linspace(0.0, 2 * math.pi, n_in, endpoint=False)
     ]
-    y = [0] * n_out + [1] * n_in
-    if shuffle:
-        X, y = _shuffled(X, y, rng)
-    if noise:
-        X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for x1, x2 in X]
-    return X, y
+    return _two_classes(X, n_out, rng, shuffle, noise)
 
 
 def make_spirals(
