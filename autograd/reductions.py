@@ -6,7 +6,7 @@ import builtins
 import math
 from collections.abc import Iterable, Sequence
 
-from .value import Number, Value, _node, as_float, constant, fmt
+from .value import Number, Value, _nary, as_float, constant, fmt
 
 
 def _fsum(terms: list[float]) -> float:
@@ -39,7 +39,7 @@ def sum(values: Iterable[Value | Number]) -> Value:
     op = "sum" if offset == 0.0 else "sum+" + fmt(offset)
     if not nodes:
         return Value(data)
-    return _node(data, op, nodes, (1.0,) * len(nodes))
+    return _nary(data, op, nodes, (1.0,) * len(nodes))
 
 
 def mean(values: Iterable[Value | Number]) -> Value:
@@ -52,7 +52,7 @@ def mean(values: Iterable[Value | Number]) -> Value:
     data = (_fsum([v.data for v in nodes]) + offset) / n
     if not nodes:
         return Value(data)
-    return _node(data, "mean", nodes, (1.0 / n,) * len(nodes))
+    return _nary(data, "mean", nodes, (1.0 / n,) * len(nodes))
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
@@ -72,7 +72,7 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
     ws = [constant(w) for w in ws]
     xs = [constant(x) for x in xs]
     data = _fsum([w.data * x.data for w, x in zip(ws, xs)])
-    return _node(data, "dot", (*ws, *xs), (*(x.data for x in xs), *(w.data for w in ws)))
+    return _nary(data, "dot", (*ws, *xs), (*(x.data for x in xs), *(w.data for w in ws)))
 
 
 def _weighted_sum(nodes: list, coefs: list) -> Value:
@@ -85,7 +85,7 @@ def _weighted_sum(nodes: list, coefs: list) -> Value:
         cs.append(f)
     nodes = tuple(constant(v) for v in nodes)
     data = _fsum([v.data * c for v, c in zip(nodes, cs)])
-    return _node(data, "wsum", nodes, tuple(cs))
+    return _nary(data, "wsum", nodes, tuple(cs))
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
@@ -95,10 +95,10 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
         raise ValueError("logsumexp: needs at least one value, got an empty sequence")
     m = max(v.data for v in nodes)
     if math.isinf(m):
-        return _node(m, "logsumexp", nodes, tuple(1.0 if v.data == m else 0.0 for v in nodes))
+        return _nary(m, "logsumexp", nodes, tuple(1.0 if v.data == m else 0.0 for v in nodes))
     exps = [math.exp(v.data - m) for v in nodes]
     total = math.fsum(exps)
-    return _node(m + math.log(total), "logsumexp", nodes, tuple(e / total for e in exps))
+    return _nary(m + math.log(total), "logsumexp", nodes, tuple(e / total for e in exps))
 
 
 def softmax(values: Iterable[Value | Number]) -> list[Value]:
@@ -113,7 +113,7 @@ def softmax(values: Iterable[Value | Number]) -> list[Value]:
     out = []
     for i, si in enumerate(s):
         local = tuple(si * ((1.0 if i == j else 0.0) - sj) for j, sj in enumerate(s))
-        out.append(_node(si, f"softmax[{i}]", nodes, local))
+        out.append(_nary(si, f"softmax[{i}]", nodes, local))
     return out
 
 

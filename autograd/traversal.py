@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .mode import state as _state
 
+MANY = object()  # in a node's `_b`: it has three or more parents, `_a` and `_da` hold tuples
+
 if TYPE_CHECKING:
     from .value import Value
 
@@ -15,23 +17,40 @@ if TYPE_CHECKING:
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents; `root` comes last."""
     order: list[Value] = []
-    seen = {root}
-    # A depth-first walk: the path from root, and beside it an iterator over the parents that
-    # each node on the path has still to visit; a node is emitted once all of them are done.
-    path = [root]
-    pending = [iter(root.parents)]
-    add = seen.add
     emit = order.append
-    while pending:
-        for p in pending[-1]:
-            if p not in seen:
-                add(p)
-                path.append(p)
-                pending.append(iter(p.parents))
-                break
-        else:
-            pending.pop()
-            emit(path.pop())
+    # A depth-first walk on one stack. A node seen for the first time goes back on the stack
+    # under a None marker, with its unseen parents above (the first parent on top, so it is
+    # walked first); once they are all out, the marker comes up and the node comes out.
+    # A node pushed by several children is skipped after the first time.
+    seen: set[Value] = set()
+    add = seen.add
+    stack: list[Value | None] = [root]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        node = pop()
+        if node is None:
+            emit(pop())
+            continue
+        if node in seen:
+            continue
+        add(node)
+        a = node._a
+        if a is None:
+            emit(node)
+            continue
+        push(node)
+        push(None)
+        b = node._b
+        if b is MANY:
+            for p in reversed(a):
+                if p not in seen:
+                    push(p)
+            continue
+        if b is not None and b not in seen:
+            push(b)
+        if a not in seen:
+            push(a)
     return order
 
 
@@ -50,9 +69,19 @@ def backward_pass(root: Value, grad: float = 1.0) -> None:
         node.grad = 0.0
     root.grad = grad
     for node in reversed(order):
+        a = node._a
+        if a is None:
+            continue
         g = node.grad
-        for p, d in zip(node.parents, node.local_grads):
-            p.grad += g * d
+        b = node._b
+        if b is None:
+            a.grad += g * node._da
+        elif b is MANY:
+            for p, d in zip(a, node._da):
+                p.grad += g * d
+        else:
+            a.grad += g * node._da
+            b.grad += g * node._db
     for node, g in held:
         node.grad += g
 
