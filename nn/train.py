@@ -159,8 +159,6 @@ def fit(
                         f"fit: the loss is {cost.data} in epoch {epoch} (batch {b}); "
                         "try a smaller learning rate. The parameters are as before this batch."
                     )
-                if hasattr(model, "zero_grad"):
-                    model.zero_grad()
                 optimizer.zero_grad()
                 cost.backward()
                 optimizer.step()
