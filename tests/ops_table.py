@@ -447,16 +447,18 @@ def _softmax_d1(i: int) -> Callable[..., Grad]:
     return d1
 
 
+def _softmax_and_a(x: tuple[float, ...]) -> tuple[list[float], Callable[[int, int], float]]:
+    """s = softmax(x) and Aₚq = δₚq − s_q, the pieces of every softmax derivative below."""
+    sm = softmax(x)
+    return sm, lambda p, q: (p == q) - sm[q]
+
+
 def _softmax_d2(i: int) -> Callable[..., Hessian]:
     """∂²sᵢ/∂xⱼ∂xₖ = sᵢ Aᵢₖ Aᵢⱼ − sᵢ sⱼ Aⱼₖ with Aᵢⱼ = δᵢⱼ − sⱼ."""
 
     def d2(*x: float) -> Hessian:
-        sm = softmax(x)
+        sm, A = _softmax_and_a(x)
         n = len(x)
-
-        def A(p: int, q: int) -> float:
-            return (p == q) - sm[q]
-
         return [
             [sm[i] * A(i, k) * A(i, j) - sm[i] * sm[j] * A(j, k) for k in range(n)]
             for j in range(n)
@@ -469,12 +471,8 @@ def _softmax_d3(i: int) -> Callable[..., Third]:
     """∂/∂xₗ of the Hessian above, using ∂sᵢ/∂xₗ = sᵢAᵢₗ and ∂Aᵢⱼ/∂xₗ = −sⱼAⱼₗ."""
 
     def d3(*x: float) -> Third:
-        sm = softmax(x)
+        sm, A = _softmax_and_a(x)
         n = len(x)
-
-        def A(p: int, q: int) -> float:
-            return (p == q) - sm[q]
-
         si = sm[i]
         return [
             [
