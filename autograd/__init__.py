@@ -4,12 +4,13 @@
 cannot share an environment.
 """
 
+from .backward import Step, backward_steps, zero_grad
 from .check import gradcheck, numerical_grad
 from .draw import Graph, draw, draw_backward
 from .functional import grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .order import topological_order
 from .reductions import dot, logsumexp, mean, softmax, sum
-from .traversal import Step, backward_steps, topological_order, zero_grad
 from .value import Value
 
 __all__ = [

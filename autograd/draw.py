@@ -21,8 +21,9 @@ from typing import NamedTuple
 import graphviz
 
 from . import render
+from .backward import Step, backward_steps
 from .files import write_atomic
-from .traversal import Step, backward_steps, topological_order
+from .order import topological_order
 from .value import Value
 
 RANKDIRS = ("LR", "RL", "TB", "BT")

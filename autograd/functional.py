@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .derivatives import local_grads_as_values
+from .backward import walk
 from .mode import enable_grad
-from .traversal import topological_order
+from .order import topological_order
 from .value import Value
 
 
@@ -24,36 +24,21 @@ def grad(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, not {type(x).__name__}")
-    order = topological_order(output)
     # Only nodes with an input among their ancestors can carry a gradient to an input.
     wanted = set(inputs)
     relevant = set()
-    for node in order:
+    for node in topological_order(output):
         if node in wanted or any(p in relevant for p in node.parents):
             relevant.add(node)
     if not create_graph:
-        totals: dict = {output: 1.0}
-        get = totals.get
-        for node in reversed(order):
-            if node not in relevant:
-                continue
-            g = totals[node] if node in totals else 0.0
-            for p, d in zip(node.parents, node.local_grads):
-                totals[p] = get(p, 0.0) + g * d
+        totals = {s.node: s.grad for s in walk(output, 1.0, keep=relevant) if s.node in wanted}
         return [float(totals.get(x, 0.0)) for x in inputs]
     with enable_grad():
-        totals = {output: Value(1.0)}
-        for node in reversed(order):
-            if node not in relevant or node not in totals or not node.parents:
-                continue
-            g = totals[node]
-            for p, d in zip(node.parents, local_grads_as_values(node)):
-                if p not in relevant:
-                    continue
-                c = g * d
-                totals[p] = totals[p] + c if p in totals else c
-    return [_as_value(totals.get(x, 0.0)) for x in inputs]
+        steps = walk(output, Value(1.0), _derivatives, relevant)
+        totals = {s.node: s.grad for s in steps if s.node in wanted}
+    return [g if isinstance(g, Value) else Value(g) for g in (totals.get(x, 0.0) for x in inputs)]
 
 
-def _as_value(g: Value | float) -> Value:
-    return g if isinstance(g, Value) else Value(g)
+def _derivatives(node: Value) -> tuple:
+    """The local derivatives of `node` as Values, from its op's rule; () for a leaf."""
+    return () if node._op is None else node._op.derivatives(node)

@@ -1,64 +1,81 @@
-"""Global recording modes: `no_grad` and `detect_anomaly`."""
+"""Recording modes, per thread as in PyTorch: `no_grad`, `enable_grad` and `detect_anomaly`.
+
+Each thread starts recording, without anomaly checks, whatever other threads do. Every op reads
+one process-wide flag, `fast.plain`, true while no thread at all is in an unusual mode; only when
+it is false does an op look up its own thread's modes (a thread-local read costs more than the
+rest of the check).
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 
-class _State:
-    """What every op reads before it records a node."""
+class Modes(threading.local):
+    """This thread's modes: does it record parents, does it check for NaN and inf."""
 
-    __slots__ = ("anomaly", "plain", "recording")
+    recording = True
+    anomaly = False
+
+
+class _Fast:
+    __slots__ = ("plain",)
 
     def __init__(self) -> None:
-        self.recording = True
-        self.anomaly = False
-        # One flag for the hot path: record parents and skip the anomaly checks.
-        self.plain = True
-
-    def set(self, recording: bool, anomaly: bool) -> None:
-        self.recording = recording
-        self.anomaly = anomaly
-        self.plain = recording and not anomaly
+        self.plain = True  # no thread is in no_grad or detect_anomaly
 
 
-state = _State()
+_modes = Modes()
+fast = _Fast()
+_unusual_threads = 0  # how many threads have a mode other than recording without checks
+_lock = threading.Lock()
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Ops inside record no parents: their results are constants (leaves)."""
-    before = state.recording
-    state.set(False, state.anomaly)
-    try:
-        yield
-    finally:
-        state.set(before, state.anomaly)
+def state() -> Modes:
+    """The calling thread's modes."""
+    return _modes
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
-    """Record parents again inside a `no_grad` block."""
-    before = state.recording
-    state.set(True, state.anomaly)
-    try:
-        yield
-    finally:
-        state.set(before, state.anomaly)
+def _set(recording: bool, anomaly: bool) -> None:
+    """Set this thread's modes, and the process-wide flag from every thread's."""
+    global _unusual_threads
+    was_plain = _modes.recording and not _modes.anomaly
+    _modes.recording = recording
+    _modes.anomaly = anomaly
+    now_plain = recording and not anomaly
+    if was_plain != now_plain:
+        with _lock:
+            _unusual_threads += -1 if now_plain else 1
+            fast.plain = _unusual_threads == 0
 
 
 @contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """The first op or backward step that yields NaN or ±inf raises `FloatingPointError`."""
-    before = state.anomaly
-    state.set(state.recording, True)
+def _mode(recording: bool, anomaly: bool) -> Iterator[None]:
+    before = (_modes.recording, _modes.anomaly)
+    _set(recording, anomaly)
     try:
         yield
     finally:
-        state.set(state.recording, before)
+        _set(*before)
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Ops inside record no parents in this thread: their results are constants (leaves)."""
+    return _mode(False, _modes.anomaly)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Record parents again inside a `no_grad` block, in this thread."""
+    return _mode(True, _modes.anomaly)
+
+
+def detect_anomaly() -> AbstractContextManager[None]:
+    """In this thread, the first op or backward step giving NaN or ±inf raises FloatingPointError."""
+    return _mode(_modes.recording, True)
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record their parents."""
-    return state.recording
+    """True when ops in this thread record their parents."""
+    return _modes.recording

@@ -1,20 +1,15 @@
-"""N-ary ops, each one node with n parents: sum, mean, dot, logsumexp, softmax."""
+"""N-ary ops, each one node with n parents: sum, mean, dot, logsumexp, softmax.
+
+The forwards and derivative rules are the op table's (`autograd.ops`); here the arguments are
+taken apart: Values become parents, plain numbers fold into the op.
+"""
 
 from __future__ import annotations
 
-import builtins
-import math
 from collections.abc import Iterable, Sequence
 
-from .value import Number, Value, _nary, as_float, constant, fmt
-
-
-def _fsum(terms: list[float]) -> float:
-    """Σ terms, correctly rounded; as IEEE floats (±inf, NaN) when an intermediate overflows."""
-    try:
-        return math.fsum(terms)
-    except (OverflowError, ValueError):  # fsum raises where float addition gives inf or NaN
-        return builtins.sum(terms)
+from . import ops
+from .value import Number, Value, _nary, as_float, constant
 
 
 def _split(values: Iterable[Value | Number], op: str) -> tuple[tuple[Value, ...], float]:
@@ -22,7 +17,7 @@ def _split(values: Iterable[Value | Number], op: str) -> tuple[tuple[Value, ...]
     nodes = []
     offset = 0.0
     for v in values:
-        if type(v) is Value or isinstance(v, Value):
+        if isinstance(v, Value):
             nodes.append(v)
             continue
         c = as_float(v)
@@ -35,11 +30,10 @@ def _split(values: Iterable[Value | Number], op: str) -> tuple[tuple[Value, ...]
 def sum(values: Iterable[Value | Number]) -> Value:
     """∂(Σᵢ vᵢ)/∂vᵢ = 1, as one node; plain numbers fold into the op."""
     nodes, offset = _split(values, "sum")
-    data = _fsum([v.data for v in nodes]) + offset
-    op = "sum" if offset == 0.0 else "sum+" + fmt(offset)
+    data, local = ops.SUM.forward([v.data for v in nodes], offset)
     if not nodes:
         return Value(data)
-    return _nary(data, op, nodes, (1.0,) * len(nodes))
+    return _nary(data, ops.SUM, nodes, local, offset)
 
 
 def mean(values: Iterable[Value | Number]) -> Value:
@@ -48,11 +42,10 @@ def mean(values: Iterable[Value | Number]) -> Value:
     if not items:
         raise ValueError("mean: needs at least one value, got an empty sequence")
     nodes, offset = _split(items, "mean")
-    n = len(items)
-    data = (_fsum([v.data for v in nodes]) + offset) / n
+    data, local = ops.MEAN.forward([v.data for v in nodes], len(items), offset)
     if not nodes:
         return Value(data)
-    return _nary(data, "mean", nodes, (1.0 / n,) * len(nodes))
+    return _nary(data, ops.MEAN, nodes, local)
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
@@ -71,8 +64,8 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
         return _weighted_sum(xs, ws)
     ws = [constant(w) for w in ws]
     xs = [constant(x) for x in xs]
-    data = _fsum([w.data * x.data for w, x in zip(ws, xs)])
-    return _nary(data, "dot", (*ws, *xs), (*(x.data for x in xs), *(w.data for w in ws)))
+    data, local = ops.DOT.forward([w.data for w in ws], [x.data for x in xs])
+    return _nary(data, ops.DOT, (*ws, *xs), local)
 
 
 def _weighted_sum(nodes: list, coefs: list) -> Value:
@@ -84,8 +77,8 @@ def _weighted_sum(nodes: list, coefs: list) -> Value:
             raise TypeError(f"dot: terms must be Values or numbers, not {type(c).__name__}")
         cs.append(f)
     nodes = tuple(constant(v) for v in nodes)
-    data = _fsum([v.data * c for v, c in zip(nodes, cs)])
-    return _nary(data, "wsum", nodes, tuple(cs))
+    data, local = ops.WSUM.forward([v.data for v in nodes], cs)
+    return _nary(data, ops.WSUM, nodes, local)
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
@@ -93,12 +86,8 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
     nodes = tuple(constant(v) for v in values)
     if not nodes:
         raise ValueError("logsumexp: needs at least one value, got an empty sequence")
-    m = max(v.data for v in nodes)
-    if math.isinf(m):
-        return _nary(m, "logsumexp", nodes, tuple(1.0 if v.data == m else 0.0 for v in nodes))
-    exps = [math.exp(v.data - m) for v in nodes]
-    total = math.fsum(exps)
-    return _nary(m + math.log(total), "logsumexp", nodes, tuple(e / total for e in exps))
+    data, local = ops.LOGSUMEXP.forward([v.data for v in nodes])
+    return _nary(data, ops.LOGSUMEXP, nodes, local)
 
 
 def softmax(values: Iterable[Value | Number]) -> list[Value]:
@@ -106,15 +95,8 @@ def softmax(values: Iterable[Value | Number]) -> list[Value]:
     nodes = tuple(constant(v) for v in values)
     if not nodes:
         raise ValueError("softmax: needs at least one value, got an empty sequence")
-    m = max(v.data for v in nodes)
-    exps = [math.exp(v.data - m) for v in nodes]
-    total = math.fsum(exps)
-    s = [e / total for e in exps]
-    out = []
-    for i, si in enumerate(s):
-        local = tuple(si * ((1.0 if i == j else 0.0) - sj) for j, sj in enumerate(s))
-        out.append(_nary(si, f"softmax[{i}]", nodes, local))
-    return out
+    outputs = ops.SOFTMAX.forward([v.data for v in nodes])
+    return [_nary(s, ops.SOFTMAX, nodes, local, i) for i, (s, local) in enumerate(outputs)]
 
 
 __all__ = ["dot", "logsumexp", "mean", "softmax", "sum"]

@@ -1,0 +1,431 @@
+"""The op table: every primitive of the engine, declared once.
+
+Each entry gives, side by side, the op's float forward with its local derivatives (what a node
+stores on its edges) and its derivative rule written in differentiable ops, in terms of the
+node `y`, its parents and its folded number `c` (what `grad(..., create_graph=True)` builds, as
+HIPS autograd's `defvjp` and JAX's rule tables do). An op whose local derivatives are constants
+says so with `rule=CONSTANT`; an op with no rule raises NotImplementedError when differentiated
+twice. `value.py` turns the entries into `Value` methods and nodes; nothing else parses an op.
+
+Forwards compute with IEEE floats: overflow gives ±inf and a NaN stays NaN, never an exception
+(domain errors such as log of a negative number are checked by `domain` before the forward).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+_INF = math.inf
+
+CONSTANT: Any = "constant"  # a rule: the stored local derivatives are exact constants
+
+
+def fmt(c: float) -> str:
+    """Shortest text that reads back as exactly `c` (`2` for 2.0): op names carry constants."""
+    if c.is_integer() and abs(c) < 1e16:
+        return str(int(c))
+    return repr(c)
+
+
+class Op:
+    """One primitive: its name, forward, derivative rule and display name."""
+
+    __slots__ = ("arity", "default", "doc", "domain", "forward", "name", "param", "rule", "show")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., tuple],
+        rule: Callable[..., tuple] | None,
+        *,
+        arity: int = 1,
+        doc: str = "",
+        domain: Callable[..., str | None] | None = None,
+        param: str | None = None,
+        default: float | None = None,
+        show: Callable[[Any], str] | None = None,
+    ) -> None:
+        self.name = name  # the entry's name, and the `Value` method for a unary function
+        self.forward = forward  # floats → (value, ∂/∂input, ...); n-ary: (value, tuple)
+        self.rule = rule  # Values → ∂/∂input as Values (or exact floats); CONSTANT; None
+        self.arity = arity  # 1, 2, or 0 for any number of inputs
+        self.doc = doc or forward.__doc__ or ""
+        self.domain = domain  # float(s) → why the input is outside the domain, or None
+        self.param = param  # the name of the folded number, if the op has one
+        self.default = default  # its default, for a method that takes it (leaky_relu's slope)
+        self.show = show or (lambda c: name)  # the folded number → the display name
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+    def derivatives(self, y: Any) -> tuple:
+        """∂y/∂parent for each parent of node `y`, as Values (or exact float constants)."""
+        rule = self.rule
+        if rule is CONSTANT:
+            return y.local_grads
+        if rule is None:
+            raise NotImplementedError(
+                f"op {self.name!r} has no derivative rule, so it cannot be differentiated "
+                "twice (create_graph=True): add one to its entry in autograd/ops.py"
+            )
+        if self.param is not None:
+            return rule(y, *y.parents, y.param)
+        return rule(y, *y.parents)
+
+
+# ---- float helpers, IEEE semantics: the one float σ, softplus, exp and power --------------
+
+
+def exp(x: float) -> float:
+    """eˣ, inf on overflow (math.exp raises instead)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return _INF
+
+
+def power(a: float, c: float) -> float:
+    """a**c as IEEE floats: overflow gives ±inf and 0**negative gives inf, never an exception."""
+    try:
+        return a**c
+    except OverflowError:
+        return -_INF if a < 0 and c % 2 == 1 else _INF
+    except ZeroDivisionError:
+        return _INF
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1/(1 + e^{−x}), computed without overflow for large |x|."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def softplus(x: float) -> float:
+    """softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|})."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _trig(x: float) -> tuple[float, float]:
+    """(sin x, cos x); NaN for x = ±inf, where math raises instead."""
+    try:
+        return math.sin(x), math.cos(x)
+    except ValueError:
+        return math.nan, math.nan
+
+
+def _nan_wins(x: float, value: float) -> float:
+    """`value`, or x itself when x is NaN: piecewise ops keep NaN in value and derivative."""
+    return x if x != x else value
+
+
+# ---- binary operators on two Values (value.py inlines + − × ÷ for speed) -------------------
+
+
+def _add(a: float, b: float) -> tuple[float, float, float]:
+    """∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1"""
+    return a + b, 1.0, 1.0
+
+
+def _sub(a: float, b: float) -> tuple[float, float, float]:
+    """∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1"""
+    return a - b, 1.0, -1.0
+
+
+def _mul(a: float, b: float) -> tuple[float, float, float]:
+    """∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
+    return a * b, b, a
+
+
+def _div(a: float, b: float) -> tuple[float, float, float]:
+    """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
+    out = a / b
+    return out, 1.0 / b, -out / b
+
+
+def _pow(a: float, b: float) -> tuple[float, float, float]:
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0), ∂(aᵇ)/∂b = aᵇ · ln a"""
+    out = power(a, b)
+    return out, 0.0 if b == 0.0 else b * power(a, b - 1.0), out * math.log(a)
+
+
+ADD = Op("add", _add, CONSTANT, arity=2, show=lambda c: "+")
+SUB = Op("sub", _sub, CONSTANT, arity=2, show=lambda c: "-")
+MUL = Op("mul", _mul, lambda y, a, b: (b, a), arity=2, show=lambda c: "*")
+DIV = Op("div", _div, lambda y, a, b: (1.0 / b, -y / b), arity=2, show=lambda c: "/")
+POW = Op(
+    "pow",
+    _pow,
+    lambda y, a, b: (b * a ** (b - 1.0), y * a.log()),
+    arity=2,
+    domain=lambda a, b: "is not > 0: a Value exponent needs ln(base)" if a <= 0.0 else None,
+    show=lambda c: "**",
+)
+
+# ---- binary operators with a plain number c folded in: one parent -------------------------
+
+
+def _pow_c(x: float, c: float) -> tuple[float, float]:
+    """∂(xᶜ)/∂x = c·xᶜ⁻¹ (0 when c = 0)"""
+    return power(x, c), 0.0 if c == 0.0 else c * power(x, c - 1.0)
+
+
+def _pow_c_domain(x: float, c: float) -> str | None:
+    if x == 0.0 and c < 0.0:
+        return "is 0 and the exponent is negative"
+    if x < 0.0 and not c.is_integer():
+        return "is negative and the exponent is not an integer"
+    return None
+
+
+def _pow_c_rule(y: Any, x: Any, c: float) -> tuple:
+    # c·x^(c−1) through the entry itself, not `**`: at x = 0 it gives inf as the first order
+    # does, where `**` would refuse 0 to a negative power.
+    return (0.0,) if c == 0.0 else (c * x._apply(POW_C, c - 1.0),)
+
+
+def _rpow_c(x: float, c: float) -> tuple[float, float]:
+    """∂(cˣ)/∂x = cˣ · ln c"""
+    out = power(c, x)
+    return out, out * math.log(c)
+
+
+ADD_C = Op("add_c", lambda x, c: (x + c, 1.0), CONSTANT, param="c", show=lambda c: "+" + fmt(c))
+SUB_C = Op("sub_c", lambda x, c: (x - c, 1.0), CONSTANT, param="c", show=lambda c: "-" + fmt(c))
+RSUB_C = Op("rsub_c", lambda x, c: (c - x, -1.0), CONSTANT, param="c", show=lambda c: fmt(c) + "-")
+MUL_C = Op("mul_c", lambda x, c: (x * c, c), CONSTANT, param="c", show=lambda c: "*" + fmt(c))
+DIV_C = Op("div_c", lambda x, c: (x / c, 1.0 / c), CONSTANT, param="c", show=lambda c: "/" + fmt(c))
+RDIV_C = Op(
+    "rdiv_c",
+    lambda x, c: (c / x, -(c / x) / x),  # ∂(c/x)/∂x = −c/x²
+    lambda y, x, c: (-y / x,),
+    param="c",
+    show=lambda c: fmt(c) + "/",
+)
+POW_C = Op(
+    "pow_c", _pow_c, _pow_c_rule, param="c", domain=_pow_c_domain, show=lambda c: "**" + fmt(c)
+)
+RPOW_C = Op(
+    "rpow_c",
+    _rpow_c,
+    lambda y, x, c: (y * math.log(c),),
+    param="c",
+    show=lambda c: fmt(c) + "**",
+)
+
+# ---- functions of one Value: each becomes a `Value` method of its name --------------------
+
+
+def _neg(x: float) -> tuple[float, float]:
+    """∂(−x)/∂x = −1"""
+    return -x, -1.0
+
+
+def _abs(x: float) -> tuple[float, float]:
+    """|x|' = sign(x), 0 at 0"""
+    return abs(x), _nan_wins(x, 1.0 if x > 0 else -1.0 if x < 0 else 0.0)
+
+
+def _exp(x: float) -> tuple[float, float]:
+    """exp'(x) = exp(x)"""
+    out = exp(x)
+    return out, out
+
+
+def _log(x: float) -> tuple[float, float]:
+    """log'(x) = 1/x"""
+    return math.log(x), 1.0 / x
+
+
+def _sqrt(x: float) -> tuple[float, float]:
+    """sqrt'(x) = 1/(2·sqrt(x)), inf at 0"""
+    out = math.sqrt(x)
+    return out, 0.5 / out if out else _INF
+
+
+def _sin(x: float) -> tuple[float, float]:
+    """sin'(x) = cos(x)"""
+    return _trig(x)
+
+
+def _cos(x: float) -> tuple[float, float]:
+    """cos'(x) = −sin(x)"""
+    s, c = _trig(x)
+    return c, -s
+
+
+def _tanh(x: float) -> tuple[float, float]:
+    """tanh'(x) = 1 − tanh²(x)"""
+    t = math.tanh(x)
+    return t, 1.0 - t * t
+
+
+def _atan(x: float) -> tuple[float, float]:
+    """atan'(x) = 1/(1 + x²)"""
+    return math.atan(x), 1.0 / (1.0 + x * x)
+
+
+def _sigmoid(x: float) -> tuple[float, float]:
+    """σ'(x) = σ(x)(1 − σ(x))"""
+    s = sigmoid(x)
+    return s, s * (1.0 - s)
+
+
+def _relu(x: float) -> tuple[float, float]:
+    """relu'(x) = 1 for x > 0, else 0"""
+    if x > 0.0:
+        return x, 1.0
+    return _nan_wins(x, 0.0), _nan_wins(x, 0.0)
+
+
+def _leaky_relu(x: float, slope: float) -> tuple[float, float]:
+    """leaky_relu'(x) = 1 for x > 0, else slope"""
+    if x > 0.0:
+        return x, 1.0
+    return _nan_wins(x, slope * x), _nan_wins(x, slope)
+
+
+def _softplus(x: float) -> tuple[float, float]:
+    """softplus(x) = ln(1 + eˣ), softplus'(x) = σ(x)"""
+    return softplus(x), sigmoid(x)
+
+
+def _sqrt_rule(y: Any, x: Any) -> tuple:
+    # 0.5·y⁻¹ through the power entry, which gives inf at y = 0 as the first order does
+    return (0.5 * y._apply(POW_C, -1.0),)
+
+
+NEG = Op("neg", _neg, CONSTANT)
+ABS = Op("abs", _abs, CONSTANT)
+EXP = Op("exp", _exp, lambda y, x: (y,))
+LOG = Op("log", _log, lambda y, x: (1.0 / x,), domain=lambda x: "is not > 0" if x <= 0.0 else None)
+SQRT = Op("sqrt", _sqrt, _sqrt_rule, domain=lambda x: "is negative" if x < 0.0 else None)
+SIN = Op("sin", _sin, lambda y, x: (x.cos(),))
+COS = Op("cos", _cos, lambda y, x: (-x.sin(),))
+TANH = Op("tanh", _tanh, lambda y, x: (1.0 - y * y,))
+ATAN = Op("atan", _atan, lambda y, x: (1.0 / (1.0 + x * x),))
+SIGMOID = Op("sigmoid", _sigmoid, lambda y, x: (y * (1.0 - y),))
+RELU = Op("relu", _relu, CONSTANT)
+LEAKY_RELU = Op("leaky_relu", _leaky_relu, CONSTANT, param="slope", default=0.01)
+SOFTPLUS = Op("softplus", _softplus, lambda y, x: (x.sigmoid(),))
+
+METHODS = (EXP, LOG, SQRT, SIN, COS, TANH, ATAN, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS)
+"""The unary functions that `Value` has as methods, `x.tanh()`, named by their entries."""
+
+# ---- n-ary ops, one node of n parents (reductions.py takes the arguments apart) -----------
+
+
+def fsum(terms: list[float]) -> float:
+    """Σ terms, correctly rounded; as IEEE floats (±inf, NaN) when an intermediate overflows."""
+    try:
+        return math.fsum(terms)
+    except (OverflowError, ValueError):  # fsum raises where float addition gives inf or NaN
+        return sum(terms)
+
+
+def _sum(xs: list[float], offset: float) -> tuple[float, tuple]:
+    """∂(Σᵢ xᵢ + c)/∂xᵢ = 1"""
+    return fsum(xs) + offset, (1.0,) * len(xs)
+
+
+def _mean(xs: list[float], n: int, offset: float) -> tuple[float, tuple]:
+    """∂((Σᵢ xᵢ + c)/n)/∂xᵢ = 1/n, n counting the folded numbers too"""
+    return (fsum(xs) + offset) / n, (1.0 / n,) * len(xs)
+
+
+def _dot(ws: list[float], xs: list[float]) -> tuple[float, tuple]:
+    """∂(Σᵢ wᵢxᵢ)/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ; parents all of w, then all of x"""
+    return fsum([w * x for w, x in zip(ws, xs)]), (*xs, *ws)
+
+
+def _wsum(xs: list[float], cs: list[float]) -> tuple[float, tuple]:
+    """∂(Σᵢ cᵢxᵢ)/∂xᵢ = cᵢ, the cᵢ plain numbers"""
+    return fsum([x * c for x, c in zip(xs, cs)]), tuple(cs)
+
+
+def _shifted_exps(xs: list[float]) -> tuple[float, list[float], float]:
+    """m = max x, eˣⁱ⁻ᵐ and their sum: the stable pieces of logsumexp and softmax."""
+    m = max(xs)
+    exps = [math.exp(x - m) for x in xs]
+    return m, exps, math.fsum(exps)
+
+
+def _logsumexp(xs: list[float]) -> tuple[float, tuple]:
+    """∂ ln Σⱼ e^{xⱼ} / ∂xᵢ = softmax(x)ᵢ, as m + ln Σⱼ e^{xⱼ−m}, m = max x"""
+    if any(x != x for x in xs):  # NaN wins, in any order
+        return math.nan, (math.nan,) * len(xs)
+    m = max(xs)
+    if math.isinf(m):  # all −inf, or some +inf: the softmax shares 1 among the largest
+        top = [x == m for x in xs]
+        share = 1.0 / top.count(True)
+        return m, tuple(share if t else 0.0 for t in top)
+    m, exps, total = _shifted_exps(xs)
+    return m + math.log(total), tuple(e / total for e in exps)
+
+
+def _softmax(xs: list[float]) -> list[tuple[float, tuple]]:
+    """sᵢ = e^{xᵢ} / Σⱼ e^{xⱼ}, ∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ): every output i with its derivatives"""
+    _, exps, total = _shifted_exps(xs)
+    s = [e / total for e in exps]
+    return [
+        (si, tuple(si * ((1.0 if i == j else 0.0) - sj) for j, sj in enumerate(s)))
+        for i, si in enumerate(s)
+    ]
+
+
+def _stable_softmax(xs: tuple) -> list | None:
+    """softmax(x) as Values in the float forward's stable form, or None at ±inf or NaN.
+
+    sⱼ = e^{xⱼ − m} / Σₖ e^{xₖ − m} with m = max x a constant: xⱼ − m is exact near the max, so
+    at x = 1e15 the rule is as exact as the first order (e^{xⱼ − y} is not: y has lost digits).
+    """
+    m = max(x.data for x in xs)
+    if not math.isfinite(m) or any(x.data != x.data for x in xs):
+        return None
+    exps = [(x - m).exp() for x in xs]
+    total = xs[0]._sum(exps)
+    return [e / total for e in exps]
+
+
+def _logsumexp_rule(y: Any, *xs: Any) -> tuple:
+    s = _stable_softmax(xs)
+    return y.local_grads if s is None else tuple(s)
+
+
+def _softmax_rule(y: Any, *args: Any) -> tuple:
+    *xs, i = args
+    s = _stable_softmax(xs)
+    if s is None:
+        return y.local_grads
+    return tuple(y * (1.0 - y) if j == i else -y * sj for j, sj in enumerate(s))
+
+
+def _dot_rule(y: Any, *parents: Any) -> tuple:
+    n = len(parents) // 2
+    return parents[n:] + parents[:n]
+
+
+SUM = Op(
+    "sum",
+    _sum,
+    CONSTANT,
+    arity=0,
+    param="offset",
+    show=lambda c: "sum" if not c else "sum+" + fmt(c),
+)
+MEAN = Op("mean", _mean, CONSTANT, arity=0)
+DOT = Op("dot", _dot, _dot_rule, arity=0)
+WSUM = Op("wsum", _wsum, CONSTANT, arity=0)
+LOGSUMEXP = Op("logsumexp", _logsumexp, _logsumexp_rule, arity=0)
+SOFTMAX = Op("softmax", _softmax, _softmax_rule, arity=0, param="i", show=lambda i: f"softmax[{i}]")
+
+TABLE: tuple[Op, ...] = (
+    *(ADD, SUB, MUL, DIV, POW),
+    *(ADD_C, SUB_C, RSUB_C, MUL_C, DIV_C, RDIV_C, POW_C, RPOW_C),
+    *(NEG, ABS, *METHODS),
+    *(SUM, MEAN, DOT, WSUM, LOGSUMEXP, SOFTMAX),
+)
+"""Every primitive of the engine."""
