@@ -99,6 +99,14 @@ def chain(make: Callable[[float], object], n: int, constants: bool = False) -> N
     y.backward()
 
 
+def constant_chain(make: Callable[[float], object], n: int) -> object:
+    """y ← y·1.0001, n times: every node keeps a folded number."""
+    y = make(0.5)
+    for _ in range(n):
+        y = y * 1.0001
+    return y
+
+
 def timed(fn: Callable[[], object]) -> float:
     """Seconds to run fn and free its graph, whether reference counting or the cyclic
     collector frees it: a collection right after the run counts, less an empty one."""
@@ -237,6 +245,13 @@ def main() -> None:
             lambda: demo_graph(Value, weights, X, y)[0],
             lambda r: len(autograd.topological_order(r)),
         ),
+        "micrograd, constants": bytes_per_node(
+            lambda: constant_chain(MicroValue, chain_n), micrograd_count
+        ),
+        "chainrule, constants": bytes_per_node(
+            lambda: constant_chain(Value, chain_n),
+            lambda r: len(autograd.topological_order(r)),
+        ),
     }
 
     py = sys.version.split()[0]
@@ -261,9 +276,10 @@ def main() -> None:
         row = f"| (2) chain y·w + b of 10^4 ops ({what}), per op | {pm * 1e6:.2f} µs "
         row += f"| {pc * 1e6:.2f} µs | {pm / pc:.1f}× |"
         print(row + (" | |" if torch else ""))
-    bm, bc = memory["micrograd"], memory["chainrule"]
-    row = f"| (3) bytes per node | {bm:.0f} B | {bc:.0f} B | {bm / bc:.1f}× less |"
-    print(row + (" | |" if torch else ""))
+    for key, what in (("", "demo graph"), (", constants", "chain y·1.0001")):
+        bm, bc = memory["micrograd" + key], memory["chainrule" + key]
+        row = f"| (3) bytes per node, {what} | {bm:.0f} B | {bc:.0f} B | {bm / bc:.1f}× less |"
+        print(row + (" | |" if torch else ""))
     if torch is None:
         print("\n(torch not installed: no PyTorch column; `pip install torch==2.13.0` adds it)")
     for note in limits:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ops_table import EDGE_OPS, NARY, OPS, Op
 
 from autograd import Value, grad, gradcheck, numerical_grad
+from autograd import ops as op_table
 
 EDGES = [0.0, 1e-8, -1e-8, 30.0, -30.0, 1000.0, -1000.0]
 
@@ -159,6 +160,34 @@ def test_every_unary_op_has_its_third_derivative_tested() -> None:
     assert binary <= {op.op for op in OPS}
     nary = {"sum", "mean", "dot", "wsum", "logsumexp", "softmax[0]"}
     assert nary <= {op.op for op in OPS}
+
+
+def entry_of(row: Op) -> op_table.Op:
+    """The op-table entry of the node that a row builds."""
+    xs = tuple((lo + hi) / 2 for lo, hi in row.domain)
+    return row.value(*leaves(xs))._op
+
+
+def test_every_entry_of_the_op_table_has_a_row_in_the_tests_table() -> None:
+    covered = {entry_of(row) for row in OPS}
+    missing = [op.name for op in op_table.TABLE if op not in covered]
+    assert not missing, f"add a row to tests/ops_table.py for: {', '.join(missing)}"
+
+
+def test_every_public_value_method_comes_from_the_op_table() -> None:
+    graph = {"backward", "zero_grad", "detach"}
+    attributes = {"data", "grad", "label", "op", "parents", "local_grads", "param"}
+    public = {name for name in dir(Value) if not name.startswith("_")} - graph - attributes
+    assert public == {op.name for op in op_table.METHODS}
+
+
+def test_a_missing_higher_order_rule_raises_naming_the_op(monkeypatch) -> None:
+    monkeypatch.setattr(op_table.TANH, "rule", None)
+    x = Value(0.5)
+    y = x.tanh()
+    assert grad(y, [x]) == [pytest.approx(1 - math.tanh(0.5) ** 2)]  # first order needs no rule
+    with pytest.raises(NotImplementedError, match="'tanh'"):
+        grad(y, [x], create_graph=True)
 
 
 # ---- edge inputs ---------------------------------------------------------------------------
