@@ -72,7 +72,7 @@ def enable_grad() -> AbstractContextManager[None]:
 
 
 def detect_anomaly() -> AbstractContextManager[None]:
-    """In this thread, the first op or backward step giving NaN or ±inf raises FloatingPointError."""
+    """In this thread, the first op or backward step giving NaN or ±inf raises an error."""
     return _mode(_modes.recording, True)
 
 
