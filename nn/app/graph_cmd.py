@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd import Value, draw
-from autograd.draw import SAVE_SUFFIXES
+from autograd import Value
 from autograd.files import write_atomic
+from autograd.graph import SAVE_SUFFIXES, draw
 
 from .command import RunError, UsageError, full_precision, subcommand
 from .expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, BindingError, DomainError, ExprError, parse
