@@ -39,7 +39,8 @@ from typing import Any, NamedTuple
 
 from autograd import sum as vsum
 
-from .activations import ACTIVATIONS, sigmoid
+from .. import losses
+from ..activations import ACTIVATIONS, sigmoid
 
 # ---- activations and their derivatives, from the notes ----------------------------------------
 
@@ -177,15 +178,12 @@ PAIRS: tuple[Pair, ...] = (
 
 def loss_name(loss: str | Callable) -> str:
     """The name of a loss of `nn.losses`, given as its name or as the function itself."""
-    from . import losses
-
-    table = getattr(losses, "LOSSES", {})
     if isinstance(loss, str):
         if loss not in LOSS_GRADS:
             known = ", ".join(sorted(LOSS_GRADS))
             raise ValueError(f"unknown loss {loss!r}; known losses: {known}")
         return loss
-    for name, fn in table.items():
+    for name, fn in losses.LOSSES.items():
         if fn is loss and name in LOSS_GRADS:
             return name
     raise ValueError(
@@ -195,8 +193,6 @@ def loss_name(loss: str | Callable) -> str:
 
 
 def _loss_fn(name: str) -> Callable:
-    from . import losses
-
     return getattr(losses, name)
 
 
