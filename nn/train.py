@@ -146,7 +146,7 @@ def fit(
     measure = "accuracy" in metrics
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # here: it takes longer to import than all of nn
 
         bar = tqdm(total=epochs, unit="epoch", desc="fit")
     try:

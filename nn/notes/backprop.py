@@ -415,9 +415,9 @@ def autograd_gradients(
         xs, ts = [_floats(x, "x")], [target]
     k = len(model.layers[-1].b)
     ts = [_check_target(name, t, k) for t in ts]
-    named = list(_named_parameters(model))
+    named = list(model.named_parameters())
     saved_grads = [p.grad for _, p in named]
-    saved_za = [(getattr(lay, "z", None), getattr(lay, "a", None)) for lay in model.layers]
+    saved_za = [(lay.z, lay.a) for lay in model.layers]
     try:
         for _, p in named:
             p.grad = 0.0
@@ -427,13 +427,7 @@ def autograd_gradients(
         for (_, p), g in zip(named, saved_grads, strict=True):
             p.grad = g
         for lay, (z, a) in zip(model.layers, saved_za, strict=True):
-            if z is not None or hasattr(lay, "z"):
-                lay.z, lay.a = z, a
-
-
-def _named_parameters(model: Any):
-    named = model.named_parameters()
-    return named.items() if isinstance(named, dict) else named
+            lay.z, lay.a = z, a
 
 
 def compare(model: Any, x: Sequence[Any], target: Any, loss: str | Callable) -> Table:
@@ -441,7 +435,7 @@ def compare(model: Any, x: Sequence[Any], target: Any, loss: str | Callable) -> 
     manual = manual_gradients(model, x, target, loss)
     auto = autograd_gradients(model, x, target, loss)
     rows = Table()
-    for name, _ in _named_parameters(model):
+    for name, _ in model.named_parameters():
         m, a = manual[name], auto[name]
         rows.append(Row(name, m, a, abs(m - a)))
     return rows

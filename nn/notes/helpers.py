@@ -33,8 +33,7 @@ def seeded_mlp(
 
 
 def named_params(model) -> dict[str, Value]:
-    named = model.named_parameters()
-    return dict(named.items() if isinstance(named, dict) else named)
+    return dict(model.named_parameters())
 
 
 def weights_of(model, l: int) -> list[list[float]]:  # noqa: E741
