@@ -7,10 +7,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import render
+from . import render, topological_order
 from .dot_text import COLD, check_drawable, dot_source, highlight_paths, highlight_values
 from .files import write_atomic
-from .traversal import topological_order
 from .value import Value
 
 SAVE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")

@@ -13,9 +13,8 @@ import re
 from importlib import resources
 from string import Template
 
-from . import render
+from . import Step, backward_steps, render, topological_order
 from .dot_text import Hot, check_drawable, describe, dot_source, num
-from .traversal import Step, backward_steps, topological_order
 from .value import Value
 
 _PLAYERS = itertools.count(1)
