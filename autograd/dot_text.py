@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import graphviz
 
+from . import render
 from .value import Value
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -67,7 +68,8 @@ def num(x: float) -> str:
 
 def describe(v: Value) -> str:
     """`v` in words for a caption: its label, else its op, and its data."""
-    who = repr(v.label) if v.label else f"the {v.op!r} node" if v.op else "a leaf"
+    label = v.label if len(v.label) <= 1000 else v.label[:999] + "…"  # captions stay one line
+    who = repr(label) if v.label else f"the {v.op!r} node" if v.op else "a leaf"
     return f"{who} (data {num(v.data)})"
 
 
@@ -91,12 +93,15 @@ def dot_source(
     grads: Sequence[float] | None,
     show_local_grads: bool,
     hot: Hot = COLD,
-    current: int | None = None,
-    sent: Sequence[float] = (),
+    sent: Mapping[int, Sequence[float]] | None = None,
     pending: frozenset[int] = frozenset(),
     caption: str = "",
+    ids: bool = False,
 ) -> tuple[str, int, int]:
-    """DOT text for the values in `order` and the ops that made them; node and edge counts."""
+    """DOT text for the values in `order` and the ops that made them; node and edge counts.
+    `sent` maps the values being visited to what each sends its inputs; `ids` names nodes and
+    edges in the SVG (n3, op3, e3_0 from input 0 into op3, o3 from op3 to value 3)."""
+    sent = sent or {}
     index = {v: i for i, v in enumerate(order)}
     g = graphviz.Digraph(
         graph_attr={"rankdir": rankdir},
@@ -104,11 +109,11 @@ def dot_source(
         edge_attr={"fontsize": "10"},
     )
     if caption:
-        g.attr(label=plain_label(caption), labelloc="t", fontsize="12")
+        g.attr(label=plain_label(caption), labelloc="t", labeljust="l", fontsize="12")
     braces = rankdir in ("LR", "RL")  # keeps label | data | grad side by side either way
     nodes = edges = 0
     for i, v in enumerate(order):
-        fields = [record_text(v.label)] if v.label else []
+        fields = [render.checked_label(v.label, record_text(v.label))] if v.label else []
         fields.append(f"data {num(v.data)}")
         if grads is not None:
             fields.append(f"grad {num(grads[i])}")
@@ -118,8 +123,10 @@ def dot_source(
             style = {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
         elif i in pending:
             style = {"color": PENDING, "fontcolor": PENDING}
-        if i == current:
+        if i in sent:
             style |= {"style": "filled", "fillcolor": CURRENT_FILL}
+        if ids:
+            style["id"] = f"n{i}"
         g.node(
             f"n{i}",
             graphviz.nohtml("{ " + body + " }" if braces else body),
@@ -129,22 +136,28 @@ def dot_source(
         nodes += 1
         if not v.op:
             continue
-        op_style = {"style": "filled", "fillcolor": CURRENT_FILL if i == current else OP_FILL}
+        op_style = {"style": "filled", "fillcolor": CURRENT_FILL if i in sent else OP_FILL}
         if i in hot.ops:
             op_style |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
+        if ids:
+            op_style["id"] = f"op{i}"
         g.node(f"op{i}", plain_label(v.op), shape="ellipse", margin="0.05,0.02", **op_style)
         nodes += 1
         for k, (p, d) in enumerate(zip(v.parents, v.local_grads, strict=True)):
             attrs = {}
             if show_local_grads:
                 label = num(d)
-                if i == current:
-                    label = f"{num(grads[i])} × {label} = {num(sent[k])}"
+                if i in sent:
+                    label = f"{num(grads[i])} × {label}\n= {num(sent[i][k])}"
                 attrs["label"] = plain_label(label)
+            if ids:
+                attrs["id"] = f"e{i}_{k}"
             if (i, k) in hot.in_edges:
                 attrs |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
             g.edge(f"n{index[p]}", f"op{i}", **attrs)
         out = {"color": HOT, "penwidth": "2"} if i in hot.out_edges else {}
+        if ids:
+            out["id"] = f"o{i}"
         g.edge(f"op{i}", f"n{i}", **out)
         edges += len(v.parents) + 1
     return g.source, nodes, edges

