@@ -3,6 +3,8 @@ the max_nodes guard, saving, and the backward-pass player."""
 
 from __future__ import annotations
 
+import base64
+import math
 import os
 import re
 import subprocess
@@ -490,7 +492,32 @@ def test_jupyter_reprs(wasm):
     bundle = g._repr_mimebundle_()
     assert bundle["image/svg+xml"] == g.svg() and "Graph" in bundle["text/plain"]
     assert list(g._repr_mimebundle_(include={"image/svg+xml"})) == ["image/svg+xml"]
-    assert list(g._repr_mimebundle_(exclude={"image/svg+xml"})) == ["text/plain"]
+    assert list(g._repr_mimebundle_(exclude={"image/svg+xml"})) == ["text/html", "text/plain"]
+    assert list(g._repr_mimebundle_(include={"text/plain"}, exclude={"text/html"})) == [
+        "text/plain"
+    ]
+
+
+@pytest.mark.parametrize("backend", ["wasm", "dot"])
+def test_html_is_an_img_of_the_svg_never_shrunk_below_readable(backend, monkeypatch):
+    if backend == "wasm":
+        monkeypatch.setattr(render, "system_dot", lambda: None)
+    elif not HAS_DOT:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    g = sample()
+    page = g._repr_mimebundle_()["text/html"]
+    assert "<svg" not in page  # untrusted JupyterLab strips <svg> and shows its text
+    src = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', page)[1]
+    assert base64.b64decode(src).decode("utf-8") == g.svg()
+    assert f'alt="Graph: {g.nodes} nodes, {g.edges} edges"' in page
+    style = dict(
+        kv.split(":") for kv in re.search(r'<img[^>]* style="([^"]+)"', page)[1].split(";")
+    )
+    natural = float(re.search(r'<svg width="([\d.]+)pt"', g.svg())[1]) * 4 / 3
+    least = float(style["min-width"].removesuffix("px"))
+    assert style["max-width"] == f"{math.ceil(natural)}px" and style["width"] == "100%"
+    # at the narrowest, the smallest font (edge labels, 10 pt = 13.3 px) is 9 px high
+    assert least == math.ceil(natural * 9 / (10 * 4 / 3))
 
 
 # -- backward steps and the player ------------------------------------------------------------
