@@ -6,6 +6,7 @@ cannot share an environment.
 
 from .backward import Step, backward_steps, zero_grad
 from .check import gradcheck, numerical_grad
+from .check_engine import check_engine
 from .draw import Graph, draw, draw_backward
 from .functional import grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -18,6 +19,7 @@ __all__ = [
     "Step",
     "Value",
     "backward_steps",
+    "check_engine",
     "detect_anomaly",
     "dot",
     "draw",
