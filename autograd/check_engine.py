@@ -602,16 +602,7 @@ def _diagnose(
             "gradient with `=` instead of adding with `+=`"
         )
     if case.about == "fan-out":
-        if abs(g) < abs(w):
-            return FAIL, (
-                "a node used more than once keeps only one use's gradient: add each use's "
-                "contribution with `+=`, never set it with `=`"
-            )
-        return FAIL, (
-            "grads not accumulated across uses: a node used in several places sent its gradient "
-            "on before all its uses had added theirs (or was visited twice): visit each node "
-            "once, in reverse topological order"
-        )
+        return FAIL, _NOT_ACCUMULATED
     if case.about == "twice":
         if _close(g, w / 2):
             return FAIL, (
@@ -627,6 +618,30 @@ def _diagnose(
         slip = _wrong_rule(case, case.x, g) if case.x is not None else ""
         return FAIL, f"wrong {case.about} derivative: {_RULES[case.about]}{slip}"
     return FAIL, ""
+
+
+_NOT_ACCUMULATED = (
+    "grads not accumulated across uses: a node used in several places sent its gradient on "
+    "before all its uses had added theirs (or was visited twice): visit each node once, in "
+    "reverse topological order"
+)
+_ASSIGN = "instead of adding with `+=`"
+
+
+def _cross_reference(results: list[CaseResult]) -> None:
+    """A failure without a diagnosis of its own most likely has the bug that a simpler case
+    before it named; `=` for `+=` (named by `a + a`) also explains fan-out and backward twice."""
+    named = [r for r in results if r.status == FAIL and r.diagnosis]
+    assign = next((r for r in named if _ASSIGN in r.diagnosis), None)
+    for r in results:
+        if r.status != FAIL or r is assign:
+            continue
+        if assign is not None and (
+            not r.diagnosis or r.diagnosis == _NOT_ACCUMULATED or r.name == "backward twice"
+        ):
+            r.diagnosis = f"probably the bug that `{assign.name}` shows: `=` {_ASSIGN}"
+        elif not r.diagnosis and named:
+            r.diagnosis = f"perhaps the bug that `{named[0].name}` shows: {named[0].diagnosis}"
 
 
 def _run(case: Case, V: type, timeout: float) -> tuple[CaseResult, bool]:
@@ -692,4 +707,5 @@ def check_engine(V: type, timeout: float = 2.0) -> EngineReport:
         results.append(result)
         if not finished:
             stuck = case.name
+    _cross_reference(results)
     return EngineReport(V.__name__, results)
