@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import learner
 from .value import Value, as_float
 
 Build = Callable[[type], tuple[Any, dict[str, Any]]]
@@ -407,43 +408,19 @@ def _reference(case: Case) -> tuple[float, dict[str, float], dict[str, float]]:
     return out.data, grads, {name: n.grad for name, n in nodes.items()} | {"out": out.grad}
 
 
-def _children_attr(node: object) -> str | None:
-    for attr in ("_children", "_prev", "parents"):
-        if hasattr(node, attr):
-            return attr
-    return None
-
-
-def _graph_order(root: object, attr: str, limit: int = 100_000) -> list[object]:
-    """The learner's graph, each node after its children (iterative; cut at `limit` nodes)."""
-    order: list[object] = []
-    seen: set[int] = set()
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack and len(seen) < limit:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        children = getattr(node, attr, ())
-        for child in list(children) if children is not None else ():
-            if id(child) not in seen:
-                stack.append((child, False))
-    return order
-
-
 def _first_wrong(out: object, nodes: dict[str, Any], want: dict[str, float]) -> str:
     """The first named node, in the order backward visits the learner's graph, whose gradient
     differs from chainrule's for the same sub-expression."""
-    attr = _children_attr(out)
+    attr = learner.children_attr(out)
     if attr is None:
         return ""
     names = {id(n): name for name, n in nodes.items()}
     names.setdefault(id(out), "out")
-    for node in reversed(_graph_order(out, attr)):
+    try:
+        walked = learner.order(out, attr, limit=100_000)
+    except Exception as e:  # a cycle, or a container of children that cannot be read
+        return f"(your graph could not be walked: {_quote(e)})"
+    for node in reversed(walked):
         name = names.get(id(node))
         if name is None:
             continue

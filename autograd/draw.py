@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import graphviz
 
-from . import render
+from . import foreign, render
 from .backward import Step, backward_steps
 from .files import write_atomic
 from .order import topological_order
@@ -280,7 +280,12 @@ def draw(
     """The graph behind `root`: values as records (label | data | grad), ops as small nodes,
     local derivatives ∂z/∂x on the edges; `highlight` colours every path from those values to
     `root`, the paths whose products of local derivatives sum to their gradient. Graphs of more
-    than `max_nodes` values raise ValueError (counted before anything is drawn)."""
+    than `max_nodes` values raise ValueError (counted before anything is drawn). `root` may be
+    a node of a learner's own engine (micrograd lecture or microgpt style): see `foreign`."""
+    if not isinstance(root, Value):
+        root, highlight, show_local_grads = foreign.for_draw(
+            root, highlight, show_local_grads, max_nodes
+        )
     _check(root, rankdir, max_nodes, "draw")
     order = topological_order(root)
     sources = _highlight_values(highlight, set(order))
