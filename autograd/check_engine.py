@@ -73,9 +73,16 @@ class CaseResult:
 class EngineReport:
     """The cases of one `check_engine` run: `.ok`, `.cases`, `.assert_ok()`, text and HTML."""
 
-    def __init__(self, engine: str, cases: list[CaseResult]) -> None:
+    def __init__(
+        self, engine: str, cases: list[CaseResult], shown: list[CaseResult] | None = None
+    ) -> None:
         self.engine = engine
         self.cases = cases
+        self.shown = cases if shown is None else shown  # the rows that text and HTML show
+
+    def failing(self) -> EngineReport:
+        """The same report showing only the cases that fail (not those not implemented)."""
+        return EngineReport(self.engine, self.cases, [c for c in self.cases if c.status == FAIL])
 
     @property
     def ok(self) -> bool:
@@ -111,14 +118,16 @@ class EngineReport:
     def headline(self) -> str:
         n = self.counts()
         tail = ", ".join(f"{k} {v}" for k, v in n.items() if k != PASS and v)
-        return f"check_engine({self.engine}): {n[PASS]} of {len(self.cases)} cases pass" + (
-            f"; {tail}" if tail else ""
-        )
+        line = f"check_engine({self.engine}): {n[PASS]} of {len(self.cases)} cases pass"
+        line += f"; {tail}" if tail else ""
+        if self.shown is not self.cases:
+            line += f" (showing the {len(self.shown)} that fail)"
+        return line
 
     def __repr__(self) -> str:
-        width = max(len(c.name) for c in self.cases)
+        width = max((len(c.name) for c in self.shown), default=0)
         rows = [self.headline()]
-        for c in self.cases:
+        for c in self.shown:
             status = c.status.upper() if c.status == FAIL else c.status
             rows.append(f"  {status:<15}  {c.name:<{width}}  {c.expression}")
             pad = " " * (21 + width)
@@ -130,7 +139,7 @@ class EngineReport:
     def _repr_html_(self) -> str:
         colours = {PASS: "#2ca02c", FAIL: "#d62728", MISSING: "#ff7f0e", NOT_RUN: "#7f7f7f"}
         rows = []
-        for c in self.cases:
+        for c in self.shown:
             notes = "".join(f"<div>{html.escape(line)}</div>" for line in c.lines)
             if c.diagnosis:
                 notes += f"<div><b>→ {html.escape(c.diagnosis)}</b></div>"

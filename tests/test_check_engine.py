@@ -243,6 +243,10 @@ def test_bug_assign_instead_of_add():
     assert not report.ok
     with pytest.raises(AssertionError, match=r"a \+ a"):
         report.assert_ok()
+    shown = report.failing()
+    assert [c.status for c in shown.shown] == ["fail"] * len(report.failures())
+    assert repr(shown).splitlines()[0].endswith(f"(showing the {len(shown.shown)} that fail)")
+    assert "fan-out" in repr(shown) and "x ** 3" not in repr(shown)
 
 
 def test_bug_no_reflected_ops():
