@@ -677,7 +677,11 @@ def _run(case: Case, V: type, timeout: float) -> tuple[CaseResult, bool]:
 
 
 def check_engine(V: type, timeout: float = 2.0) -> EngineReport:
-    """Run every case of `CASES` on the class `V` and on chainrule's `Value`, and compare."""
+    """Run every case of `CASES` on the class `V` and on chainrule's `Value`, and compare.
+
+    Each case runs in a daemon thread for at most `timeout` seconds. One that takes longer is a
+    failed case; its thread cannot be stopped and keeps running in the background (restart
+    the kernel to end it), and the cases after it are reported as not run."""
     if not isinstance(V, type):
         raise TypeError(f"check_engine() takes a class (your Value), not {type(V).__name__}")
     if not (isinstance(timeout, int | float) and timeout > 0):

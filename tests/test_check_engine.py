@@ -432,6 +432,15 @@ def test_report_text_is_aligned_and_html_escapes_the_class_name():
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
+def test_micrograd_itself_fails_the_deep_chain_and_backward_twice():
+    engine = pytest.importorskip(
+        "micrograd.engine", reason="micrograd is not installed: pip install micrograd==0.1.0"
+    )
+    report = check_engine(engine.Value, timeout=FAST)
+    assert report.counts() == {"pass": 26, "fail": 2, "not implemented": 11, "not run": 0}
+    assert {c.name for c in report.failures(allow_missing=True)} == {"deep chain", "backward twice"}
+
+
 def test_bad_arguments():
     with pytest.raises(TypeError, match="takes a class"):
         check_engine(Value(1.0))
