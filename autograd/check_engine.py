@@ -10,7 +10,9 @@ The learner's code runs in a daemon thread per case, bounded by `timeout` second
 defined in a notebook cell cannot be sent to a subprocess, and a thread is enough to keep the
 checker from hanging. Python cannot stop a thread, so a case that times out keeps running in
 the background until the interpreter exits (restart the kernel to stop it); the cases after it
-are not run, since that thread slows them down and may change the class's state.
+are not run, since that thread slows them down and may change the class's state. A thread stuck
+inside one long C call that holds the GIL (`2 ** 10**10`) holds up the checker too, until the
+call returns: only a subprocess could bound that, and it cannot run a notebook's class.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class CaseResult:
     @property
     def ok(self) -> bool:
         return self.status == PASS
+
+    def __repr__(self) -> str:
+        return self.summary()
 
     def summary(self) -> str:
         parts = [f"{self.name} ({self.status}): {self.expression}", *self.lines]
@@ -163,7 +168,8 @@ CASES: list[Case] = []
 
 def _case(name: str, expression: str, needs: str, leaves: str, **kw: Any) -> Callable:
     def register(build: Build) -> Build:
-        case = Case(name, expression, build, tuple(needs.split()), tuple(leaves.split()), **kw)
+        needed = (*needs.split(), "backward")
+        case = Case(name, expression, build, needed, tuple(leaves.split()), **kw)
         CASES.append(case)
         return build
 
@@ -558,6 +564,8 @@ def _diagnose(
     name = case.name
     if isinstance(error, TypeError) and "unsupported operand" in str(error):
         return MISSING, f"an operator returns NotImplemented for this operand ({error})"
+    if isinstance(error, TypeError) and "bad operand type for unary" in str(error):
+        return MISSING, f"an op is built from one the class does not have ({error})"
     if isinstance(error, RecursionError):
         if case.deep:
             return FAIL, (

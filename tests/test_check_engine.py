@@ -7,6 +7,7 @@ import math
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -229,6 +230,23 @@ def test_cases_are_named_and_cover_the_brief():
         "micrograd test: more ops",
     ):
         assert name in names
+
+
+def test_the_readme_counts_the_cases():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"through {len(CASES)} named cases" in readme
+
+
+def test_a_missing_backward_or_an_op_built_from_a_missing_one_is_not_implemented():
+    NoBackward = make_engine()
+    del NoBackward.backward
+    report = check_engine(NoBackward, timeout=FAST)
+    assert {c.status for c in report.cases} == {"not implemented"}
+    assert "has no backward" in report["a + b"].lines[0]
+    NoNeg = make_engine()
+    del NoNeg.__neg__
+    case = check_engine(NoNeg, timeout=FAST)["2 - x"]
+    assert case.status == "not implemented" and "unary -" in case.diagnosis
 
 
 def test_bug_assign_instead_of_add():
