@@ -74,6 +74,10 @@ def mirror(root: object, max_nodes: int = 500, caller: str = "draw") -> Mirrored
         nodes = learner.order(root, attr)
     except ValueError as e:
         raise ValueError(f"{caller}(): {e}") from None
+    except TypeError as e:
+        raise TypeError(
+            f"{caller}(): a node's .{attr} is not a collection of nodes ({e})"
+        ) from None
     if len(nodes) > max_nodes:  # counted before anything is built, as for chainrule's graphs
         n = len(nodes)
         raise ValueError(

@@ -419,6 +419,14 @@ def test_wrong_return_types_and_strange_exceptions_are_failed_cases():
         def backward(self):
             raise Unreadable()
 
+    class Cycle(make_engine()):  # a graph that cannot be walked: the numbers still stand
+        def backward(self):
+            self._prev = {self}
+
+    case = check_engine(Cycle, timeout=FAST)["a + b"]
+    assert case.status == "fail" and case.lines[0].startswith("value ")
+    assert "could not be walked" in case.lines[-1] and "cycle" in case.lines[-1]
+
     case = check_engine(Floats, timeout=FAST)["a + b"]
     assert (case.status, case.lines) == ("fail", ["the result is a float, not a Floats"])
     case = check_engine(TextGrad, timeout=FAST)["a * b"]

@@ -154,6 +154,8 @@ def test_broken_foreign_graphs_are_refused_by_name():
     a._children, a._local_grads = (loop,), (1.0,)
     with pytest.raises(ValueError, match="cycle"):
         draw(loop)
+    with pytest.raises(TypeError, match=r"\._children is not a collection"):
+        draw(Micro(1.0, 7, ()))
 
 
 def test_the_mirror_has_chainrules_public_node_view():
