@@ -131,9 +131,10 @@ class EngineReport:
             if c.diagnosis:
                 notes += f"<div><b>→ {html.escape(c.diagnosis)}</b></div>"
             rows.append(
-                f'<tr><td style="color:{colours[c.status]};white-space:nowrap">'
-                f'{html.escape(c.status)}</td><td style="white-space:nowrap"><code>'
-                f"{html.escape(c.name)}</code></td><td><code>{html.escape(c.expression)}</code>"
+                f'<tr style="vertical-align:top"><td style="color:{colours[c.status]};'
+                f'white-space:nowrap">{html.escape(c.status)}</td>'
+                f'<td style="white-space:nowrap"><code>{html.escape(c.name)}</code></td>'
+                f"<td><code>{html.escape(c.expression)}</code>"
                 f"{notes}</td></tr>"
             )
         return (
