@@ -279,6 +279,8 @@ def _missing(case: Case, V: type, missing: list[str]) -> str:
     return text
 
 
+_OPTIONAL = ("tanh", "exp", "log", "relu")
+
 # What a local derivative should be, for a diagnosis that names it.
 _RULES = {
     "tanh": "∂tanh(x)/∂x = 1 − tanh(x)², that is 1 − out.data**2",
@@ -322,6 +324,10 @@ def _diagnose(
         return MISSING, f"an operator returns NotImplemented for this operand ({error})"
     if isinstance(error, TypeError) and "bad operand type for unary" in str(error):
         return MISSING, f"an op is built from one the class does not have ({error})"
+    missing = getattr(error, "name", None) if isinstance(error, AttributeError) else None
+    if isinstance(missing, str) and (missing in _OPTIONAL or missing.startswith("__")):
+        # an op built from another that the class does not have (x.__neg__() in __sub__)
+        return MISSING, f"an op is built from {missing}, which the class does not have"
     if isinstance(error, RecursionError):
         if case.deep:
             return FAIL, (

@@ -248,6 +248,24 @@ def test_a_missing_backward_or_an_op_built_from_a_missing_one_is_not_implemented
     case = check_engine(NoNeg, timeout=FAST)["2 - x"]
     assert case.status == "not implemented" and "unary -" in case.diagnosis
 
+    class ByName(make_engine()):
+        def __sub__(self, other):
+            return self + other.__neg__()
+
+    del make_engine_base(ByName).__neg__
+    case = check_engine(ByName, timeout=FAST)["a - b"]
+    assert case.status == "not implemented" and "__neg__" in case.diagnosis
+
+    class Typo(make_engine()):
+        def backward(self):
+            self._prevv  # noqa: B018 - a slip in the learner's own code is a failure
+
+    assert check_engine(Typo, timeout=FAST)["a + b"].status == "fail"
+
+
+def make_engine_base(cls: type) -> type:
+    return cls.__mro__[1]
+
 
 def test_bug_assign_instead_of_add():
     report = check_engine(make_engine(assign=True), timeout=FAST)
