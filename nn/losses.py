@@ -16,8 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import autograd
-from autograd import ops
-from autograd import Value
+from autograd import Value, ops
 from autograd.value import as_float, constant
 
 Loss = Callable[..., Value]
