@@ -7,15 +7,20 @@ cannot share an environment.
 from .backward import Step, backward_steps, zero_grad
 from .check import gradcheck, numerical_grad
 from .draw import Graph, draw, draw_backward
+from .forward import Jacobian, jacobian, jvp
 from .functional import grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .order import topological_order
 from .reductions import dot, logsumexp, mean, softmax, sum
+from .trace import Tangent, Trace, trace
 from .value import Value
 
 __all__ = [
     "Graph",
+    "Jacobian",
     "Step",
+    "Tangent",
+    "Trace",
     "Value",
     "backward_steps",
     "detect_anomaly",
@@ -26,6 +31,8 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "logsumexp",
     "mean",
     "no_grad",
@@ -33,5 +40,6 @@ __all__ = [
     "softmax",
     "sum",
     "topological_order",
+    "trace",
     "zero_grad",
 ]

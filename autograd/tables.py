@@ -92,6 +92,7 @@ _GROUPS = [
     (re.compile(r"\\sqrt\{([^{}]*)\}"), lambda m: "√" + _group(m[1])),
     (re.compile(r"\^\{([^{}]*)\}"), lambda m: "^" + _group(m[1])),
 ]
+_ONE_TERM = re.compile(r"(ln|sin|cos|tanh|arctan|sign|exp) [^ ]+")
 _MACRO = re.compile(r"\\[a-z]+")
 _MINUS = re.compile(r"(?<![0-9.][eE])-")  # every minus sign, not the one of 1e-05
 
@@ -109,7 +110,7 @@ def latex_to_text(tex: str) -> str:
             tex = pattern.sub(repl, tex)
         changed = tex != before
     tex = _MACRO.sub(lambda m: _MACROS.get(m[0], m[0].lstrip("\\")), tex)
-    return _MINUS.sub("−", tex)
+    return re.sub(" {2,}", " ", _MINUS.sub("−", tex))
 
 
 class Style:
@@ -139,6 +140,13 @@ class Style:
 
     def times(self) -> str:
         return r"\cdot" if self.latex else "·"
+
+    def factor(self, formula: str) -> str:
+        """A formula as the factor of a product: in parentheses unless it is one term."""
+        flat = formula if not self.latex else latex_to_text(formula)
+        if " " not in flat or _ONE_TERM.fullmatch(flat):
+            return formula
+        return rf"\left({formula}\right)" if self.latex else f"({formula})"
 
     def number(self, x: float) -> str:
         if math.isnan(x) or math.isinf(x):

@@ -178,7 +178,7 @@ class Trace:
                 continue
             if a.source not in formulas:
                 formulas[a.source] = self._formula(style, self.row(a.source))[1]
-            d = formulas[a.source][a.operand]
+            d = style.factor(formulas[a.source][a.operand])
             source = style.var(a.source, "bar")
             head = f"{target} + " if a.accumulates else ""
             rule = f"{head}{source} {dots} {style.partial(a.source, a.target)}"
@@ -343,7 +343,9 @@ class Tangent:
                 f"{style.var(r.parents[j], 'dot')} {dots} {style.partial(t.index, r.parents[j])}"
                 for j in t.terms
             )
-            with_d = " + ".join(f"{style.var(r.parents[j], 'dot')} {dots} {ds[j]}" for j in t.terms)
+            with_d = " + ".join(
+                f"{style.var(r.parents[j], 'dot')} {dots} {style.factor(ds[j])}" for j in t.terms
+            )
             out.append((lhs, rule, with_d, style.number(t.value)))
         ydot = r"\dot y" if style.latex else "ẏ"
         out.append((ydot, style.var(tr.output, "dot"), "", style.number(self.value)))
