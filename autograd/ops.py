@@ -277,7 +277,11 @@ def _rpow_c(x: float, c: float) -> tuple[float, float]:
 
 
 def _pow_c_dmath(x: list[str], c: float, y: str, ds: tuple) -> tuple[str]:
-    return ("0",) if c == 0.0 else (f"{fmt(c)} \\cdot {x[0]}^{{{fmt(c - 1.0)}}}",)
+    if c == 0.0:
+        return ("0",)
+    if c == 2.0:
+        return (f"2 \\cdot {x[0]}",)
+    return (f"{fmt(c)} \\cdot {x[0]}^{{{fmt(c - 1.0)}}}",)
 
 
 def _pow_c_dcode(x: list[str], c: float, y: str, ds: tuple) -> tuple[str]:

@@ -194,6 +194,10 @@ class Trace:
     def _tables(self, style: Style) -> list[Table]:
         return [self._primal_table(style), self._adjoint_table(style)]
 
+    def tables(self, digits: int | None = None) -> list[Table]:
+        """The primal and adjoint tables, each a title, headers and rows of plain-text cells."""
+        return self._tables(Style("text", digits))
+
     def text(self, digits: int | None = None) -> str:
         """The primal and adjoint traces as aligned text (values to `digits` decimals, or all)."""
         return tables.text(self._tables(Style("text", digits)))
@@ -351,6 +355,10 @@ class Tangent:
         out.append((ydot, style.var(tr.output, "dot"), "", style.number(self.value)))
         headers = ("tangent", "rule", "with the local derivatives", "value")
         return [Table("Forward tangent trace", headers, out)]
+
+    def tables(self, digits: int | None = None) -> list[Table]:
+        """The tangent table: a title, headers and rows of plain-text cells."""
+        return self._tables(Style("text", digits))
 
     def text(self, digits: int | None = None) -> str:
         return tables.text(self._tables(Style("text", digits)))
