@@ -299,11 +299,17 @@ def _tex_engine() -> str | None:
     _tex_engine() is None, reason="no TeX engine: apt-get install -y texlive-latex-base"
 )
 def test_latex_compiles(tmp_path) -> None:
+    """Baydin's tables, every op of the table and the hostile labels, in one document."""
     *_, y = baydin()
     t = trace(y)
-    body = t.latex(3) + t.tangent({"x1": 1}).latex(3) + hostile_trace().latex()
+    body = [t.latex(3), t.tangent({"x1": 1}).latex(3), hostile_trace().latex()]
+    for op in OPS:  # every op's notation, as LaTeX
+        inputs = [Value(x, f"x{i}") for i, x in enumerate(points(op, 0))]
+        ti = trace(op.value(*inputs))
+        body += [ti.latex(), ti.tangent({inputs[0]: 1.0}).latex()]
+    assert all(ch.isascii() for ch in "".join(body))
     doc = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-    doc += body.replace("−", "-").replace("₋", "") + "\n\\end{document}\n"
+    doc += "\n\\bigskip\n".join(body) + "\n\\end{document}\n"
     (tmp_path / "t.tex").write_text(doc, encoding="utf-8")
     run = subprocess.run(
         [_tex_engine(), "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
