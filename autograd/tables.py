@@ -127,6 +127,14 @@ class Style:
             return f"{head}_{{{i}}}"
         return "v" + {"": "", "bar": "\u0304", "dot": "\u0307"}[mark] + str(i).translate(_SUB)
 
+    def output(self, name: str, mark: str = "") -> str:
+        """The output's name: y, ȳ (mark "bar"), ẏ (mark "dot")."""
+        if self.latex:
+            text = self.label(name)
+            return {"": text, "bar": rf"\bar{{{text}}}", "dot": rf"\dot{{{text}}}"}[mark]
+        mark = {"": "", "bar": "\u0304", "dot": "\u0307"}[mark]
+        return unicodedata.normalize("NFC", plain(name) + mark)  # ȳ, ẏ as one character
+
     def partial(self, k: int, i: int) -> str:
         if self.latex:
             return rf"\partial v_{{{k}}}/\partial v_{{{i}}}"

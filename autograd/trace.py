@@ -62,7 +62,8 @@ def _sub(i: int) -> str:
 class Trace:
     """The evaluation trace of a graph: `rows` (primal), `adjoint`, `inputs`, `grads`."""
 
-    def __init__(self, root: Node) -> None:
+    def __init__(self, root: Node, name: str = "y") -> None:
+        self.name = name  # what the output is called in the tables: y = v_l, ȳ, ẏ
         order = topological_order(root)
         position = {node: k for k, node in enumerate(order)}
         depth: dict[Node, int] = {}
@@ -162,7 +163,7 @@ class Trace:
                 for i, d, v in zip(r.parents, dexprs, r.local)
             )
             rows.append((name, expr, style.number(r.value), derivs))
-        rows.append(("y", style.var(self.output), style.number(self.value), ""))
+        rows.append((style.output(self.name), style.var(self.output), style.number(self.value), ""))
         headers = ("row", "operation", "value", "local derivatives")
         return Table("Forward primal trace", headers, rows)
 
@@ -173,7 +174,7 @@ class Trace:
         for a in self.adjoint:
             target = style.var(a.target, "bar")
             if a.source is None:
-                seed = r"\bar y" if style.latex else "ȳ"
+                seed = style.output(self.name, "bar")
                 rows.append((target, seed, "", style.number(a.value)))
                 continue
             if a.source not in formulas:
@@ -186,7 +187,8 @@ class Trace:
         for x, g in zip(self.inputs, self.grads):
             i = self.index[x]
             who = style.label(x.label) if x.label else style.var(i)
-            lhs = rf"\partial y/\partial {who}" if style.latex else f"∂y/∂{who}"
+            y = style.output(self.name)
+            lhs = rf"\partial {y}/\partial {who}" if style.latex else f"∂{y}/∂{who}"
             rows.append((lhs, style.var(i, "bar"), "", style.number(g)))
         headers = ("adjoint", "rule", "with the local derivative", "value")
         return Table("Reverse adjoint trace (in the order backward runs)", headers, rows)
@@ -351,7 +353,7 @@ class Tangent:
                 f"{style.var(r.parents[j], 'dot')} {dots} {style.factor(ds[j])}" for j in t.terms
             )
             out.append((lhs, rule, with_d, style.number(t.value)))
-        ydot = r"\dot y" if style.latex else "ẏ"
+        ydot = style.output(tr.name, "dot")
         out.append((ydot, style.var(tr.output, "dot"), "", style.number(self.value)))
         headers = ("tangent", "rule", "with the local derivatives", "value")
         return [Table("Forward tangent trace", headers, out)]
@@ -376,8 +378,11 @@ class Tangent:
         return self.text()
 
 
-def trace(root: Node) -> Trace:
-    """The evaluation trace of `root`'s graph: primal rows v₋ₙ₊₁ … v_l, adjoint rows, gradients."""
+def trace(root: Node, name: str = "y") -> Trace:
+    """The evaluation trace of `root`'s graph: primal rows v₋ₙ₊₁ … v_l, adjoint rows, gradients;
+    `name` is what the tables call the output (y = v_l)."""
     if not isinstance(root, Node):
         raise TypeError(f"trace: root must be a Value, not {type(root).__name__}")
-    return Trace(root)
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"trace: name must be a non-empty str, not {name!r}")
+    return Trace(root, name)
