@@ -14,7 +14,7 @@ backward pass's topological sort gives: the rows of Baydin's Table 2 come out in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from . import ops, tables
@@ -220,9 +220,10 @@ class Trace:
 
     # ---- the trace as a program -----------------------------------------------------------
 
-    def code(self, name: str = "replay") -> str:
+    def code(self, name: str = "replay", extra: Sequence[Node] = ()) -> str:
         """The forward and adjoint sweeps as a straight-line Python function of the leaf values
-        (in `inputs` order) returning (y, [∂y/∂input, ...]); one assignment per row.
+        (in `inputs` order) returning (y, [∂y/∂input, ...]); one assignment per row. With
+        `extra` nodes of the graph, it returns (y, gradient, [their values]) instead.
 
         Piecewise ops (relu, abs, leaky_relu) keep their branch. Like JAX's `jit`, the code is
         only valid for inputs that take the same Python-level branches (any `if` in the code that
@@ -230,6 +231,9 @@ class Trace:
         """
         if not re.fullmatch(r"[A-Za-z_]\w*", name):
             raise ValueError(f"code: name must be a Python identifier, not {name!r}")
+        for k, node in enumerate(extra):
+            if node not in self.index:
+                raise ValueError(f"code: extra[{k}] is not a node of this trace")
         args = ", ".join(f"v{_sub(self.index[x])}" for x in self.inputs)
         lines = [
             f"def {name}({args}):",
@@ -269,17 +273,21 @@ class Trace:
             lines.append(
                 f"    {target} = {target} + {term}" if a.accumulates else f"    {target} = {term}"
             )
-        grads = [f"vbar{_sub(self.index[x])}" for x in self.inputs]
-        lines.append(f"    return v{_sub(self.output)}, [{', '.join(grads)}]")
+        grads = ", ".join(f"vbar{_sub(self.index[x])}" for x in self.inputs)
+        result = f"v{_sub(self.output)}, [{grads}]"
+        if extra:
+            result += ", [" + ", ".join(f"v{_sub(self.index[node])}" for node in extra) + "]"
+        lines.append(f"    return {result}")
         return "\n".join(lines) + "\n"
 
-    def compile(self) -> Callable[..., tuple[float, list[float]]]:
-        """`code()` compiled: f(*leaf values) → (y, gradients), with no graph built.
+    def compile(self, extra: Sequence[Node] = ()) -> Callable[..., tuple]:
+        """`code()` compiled: f(*leaf values) → (y, gradients) (and the `extra` nodes' values),
+        with no graph built.
 
         The source is generated from the graph and the op table's templates (no label text
         reaches it); `f.inputs` are the leaves in argument order, `f.source` the code.
         """
-        source = self.code()
+        source = self.code(extra=extra)
         namespace: dict[str, Any] = dict(ops.CODE_NAMES)
         exec(compile(source, "<chainrule trace>", "exec"), namespace)  # our generated source
         fn = namespace["replay"]
