@@ -13,7 +13,7 @@ import html
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from .ops import fmt
@@ -163,7 +163,8 @@ class Style:
             return repr(x)
         if self.digits is None or x.is_integer():
             return fmt(x)
-        return f"{x:.{self.digits}f}".rstrip("0").rstrip(".")
+        shown = f"{x:.{self.digits}f}"
+        return shown.rstrip("0").rstrip(".") if "." in shown else shown
 
     def formula(self, template: Any, operands: list[str], c: Any, y: str, ds: tuple) -> Any:
         """An op-table template filled in with the operands' names: a str, or for the
@@ -277,6 +278,3 @@ def latex(tables: Sequence[Table]) -> str:
         out.append(r"\end{tabular}")
         out.append("")
     return "\n".join(out)
-
-
-Renderer = Callable[[Sequence[Table]], str]

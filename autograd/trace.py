@@ -133,9 +133,6 @@ class Trace:
 
     # ---- the tables -----------------------------------------------------------------------
 
-    def _name(self, style: Style, i: int) -> str:
-        return style.var(i)
-
     def _formula(self, style: Style, r: Row) -> tuple[str, tuple[str, ...]]:
         """vᵢ's op in terms of earlier rows, and each local derivative's formula."""
         node = r.node

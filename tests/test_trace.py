@@ -103,6 +103,13 @@ def test_baydin_text_shows_the_tables() -> None:
     assert "ẏ   = v̇₅" in tangent
 
 
+def test_digits() -> None:
+    *_, y = baydin()
+    t = trace(y)
+    assert "= 0.69 " in t.text(2) and "= 11.65\n" in t.text(2)
+    assert "= 1 " in t.text(0) and "= 12\n" in t.text(0)  # ln 2 to 0 decimals is 1
+
+
 def test_folded_numbers_are_shown_as_numbers() -> None:
     x = Value(3.0, "x")
     t = trace((x * 2).sin() + 2.5)
