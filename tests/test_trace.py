@@ -286,6 +286,22 @@ def test_hostile_labels_escaped_in_latex() -> None:
     assert tex.count(r"\end{tabular}") == 2
 
 
+def test_hostile_labels_escaped_in_the_tangent_tables() -> None:
+    t = hostile_trace()
+    tan = t.tangent({HOSTILE[0]: 1.0, HOSTILE[4]: 2.0})
+    assert tan.value == t.grads[0] + 2 * t.grads[4]
+    html_out = tan._repr_html_()
+    assert "<script>" not in html_out and "&lt;script&gt;" in html_out
+    check_markdown(tan.markdown())
+    check_latex(tan.latex())
+    assert "new\\nline" in tan.text() and "new\nline" not in tan.text()
+    named = trace(Value(1.0, "x") * 2, name="<b>|$")
+    assert "&lt;b&gt;" in named._repr_html_() and "<b>" not in named._repr_html_()
+    check_markdown(named.markdown())
+    check_latex(named.latex())
+    assert r"\text{\textless{}b\textgreater{}\textbar{}\$}" in named.latex()
+
+
 def test_hostile_labels_in_text_and_never_in_code() -> None:
     t = hostile_trace()
     text = t.text()
