@@ -246,12 +246,14 @@ def markdown(tables: Sequence[Table]) -> str:
 def html_tables(tables: Sequence[Table]) -> str:
     """One HTML table per sweep, every cell escaped."""
     out = []
+    cell = 'style="text-align:left; padding: 0.1em 1.2em 0.1em 0"'
     for table in tables:
-        out.append('<table class="chainrule-trace">')
-        out.append(f"<caption>{html.escape(table.title)}</caption>")
-        out.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.headers) + "</tr>")
+        out.append('<table class="chainrule-trace" style="margin-bottom: 1em">')
+        out.append(f'<caption style="text-align:left"><b>{html.escape(table.title)}</b></caption>')
+        heads = "".join(f"<th {cell}>{html.escape(h)}</th>" for h in table.headers)
+        out.append(f"<tr>{heads}</tr>")
         for row in table.rows:
-            cells = "".join(f'<td style="text-align:left">{html.escape(c)}</td>' for c in row)
+            cells = "".join(f"<td {cell}>{html.escape(c)}</td>" for c in row)
             out.append(f"<tr>{cells}</tr>")
         out.append("</table>")
     return "\n".join(out)
