@@ -143,3 +143,6 @@ def jacobian(
         columns.append([float(dot.get(o, 0.0)) for o in outs])
     matrix = [[columns[j][i] for j in range(len(xs))] for i in range(len(outs))]
     return Jacobian(matrix, len(xs), mode)
+
+
+__all__ = ["Jacobian", "graph_order", "jacobian", "jvp", "tangents"]

@@ -391,3 +391,6 @@ def trace(root: Node, name: str = "y") -> Trace:
     if not isinstance(name, str) or not name:
         raise TypeError(f"trace: name must be a non-empty str, not {name!r}")
     return Trace(root, name)
+
+
+__all__ = ["AdjointRow", "Row", "Tangent", "TangentRow", "Trace", "trace"]
