@@ -289,6 +289,27 @@ def label_heights(drv, root=None) -> list[dict]:
     return drv.execute_script(_LABELS, root)
 
 
+_AT_WIDTH = r"""
+const [img, width, labels] = arguments;
+const box = img.parentElement;
+const saved = box.style.cssText;
+if (width) { box.style.width = width + 'px'; box.style.maxWidth = 'none'; }
+const r = img.getBoundingClientRect();
+const hs = labels(box).map(t => t.h);
+const res = {w: r.width, h: r.height, box_w: box.clientWidth, box_scroll_w: box.scrollWidth,
+             min_label: Math.min(...hs), labels: hs.length};
+box.style.cssText = saved;
+return res;
+"""
+
+
+def picture_at(drv, img, width: int | None = None) -> dict:
+    """`img` measured with its box set `width` px wide (None: as laid out): its rendered width
+    `w`, the box's `box_w` and `box_scroll_w`, and `min_label`, the smallest label height."""
+    script = "const labels = root => (function () {" + _LABELS + "}).call(null, root);\n"
+    return drv.execute_script(script + _AT_WIDTH, img, width)
+
+
 def screenshot(drv, name: str, full: bool = True) -> Path:
     """Save SHOTS/<name>.png; full=True grows the window to the page (Lab scrolls a panel)."""
     path = SHOTS / f"{name}.png"
@@ -323,21 +344,22 @@ def screenshot_outputs(drv, prefix: str) -> list[Path]:
     return paths
 
 
-def export_html(ipynb: str | Path, out_dir: str | Path) -> Path:
-    """`jupyter nbconvert --to html` (the lab template, which is what nbviewer shows)."""
+def export_html(ipynbs: list[Path], out_dir: str | Path) -> list[Path]:
+    """`jupyter nbconvert --to html`, in one run (the lab template: what nbviewer shows)."""
     subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(out_dir), ipynb],
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(out_dir)]
+        + [str(p) for p in ipynbs],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=180,
     )
-    return Path(out_dir) / (Path(ipynb).stem + ".html")
+    return [Path(out_dir) / (Path(p).stem + ".html") for p in ipynbs]
 
 
-def trust(ipynb: str | Path, srv: Server) -> None:
-    """`jupyter trust ipynb`, signed into the server's own (isolated) trust database."""
+def trust(ipynbs: list[Path], srv: Server) -> None:
+    """`jupyter trust`, signed into the server's own (isolated) trust database."""
     subprocess.run(
-        [str(BIN / "jupyter"), "trust", str(ipynb)],
+        [str(BIN / "jupyter"), "trust", *map(str, ipynbs)],
         check=True,
         env=srv.env(),
         capture_output=True,

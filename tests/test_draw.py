@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Graph, Value, draw, draw_backward, render, topological_order
+from autograd.dot_text import DRAWN, drawn_op
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOT = 'color="#d62728"'
@@ -110,15 +111,26 @@ def test_square_draws_two_edges_from_the_same_value():
 @pytest.mark.parametrize(
     "expr,op",
     [
-        (lambda a: a * 2, "*2"),
-        (lambda a: a + 0.5, "+0.5"),
-        (lambda a: 2**a, "2**"),
-        (lambda a: 2 / a, "2/"),
+        (lambda a: a * 2, "· × 2"),
+        (lambda a: a + 0.5, "· + 0.5"),
+        (lambda a: a + -0.5, "· − 0.5"),
+        (lambda a: a - 3, "· − 3"),
+        (lambda a: 1.5 - a, "1.5 − ·"),
+        (lambda a: a * -2, "· × (-2)"),
+        (lambda a: a**3, "· ** 3"),
+        (lambda a: 2**a, "2 ** ·"),
+        (lambda a: 2 / a, "2 ÷ ·"),
+        (lambda a: a / 4, "· ÷ 4"),
+        (lambda a: -a, "−·"),
+        (lambda a: a.leaky_relu(0.1), "leaky_relu, slope 0.1"),
+        (lambda a: autograd.sum([a, 2.0]), "sum + 2"),
     ],
 )
-def test_folded_constant_shows_in_the_op_node(wasm, expr, op):
-    g = draw(expr(Value(1.5)))
+def test_folded_constant_shows_in_the_op_node_as_maths(wasm, expr, op):
+    v = expr(Value(1.5))
+    g = draw(v)
     assert svg_node_texts(g.svg())["op1"] == [op]
+    assert v.op != op  # Value.op, the public display string, stays as it was
     assert dot_nodes(g.source) == ["n0", "n1", "op1"]  # the constant is no node of its own
 
 
@@ -184,7 +196,7 @@ def expected_text(root: Value) -> list[str]:
     for v in topological_order(root):
         want += [v.label] if v.label else []
         want += [f"data {v.data:.4f}", f"grad {v.grad:.4f}"]
-        want += [v.op] if v.op else []
+        want += [drawn_op(v)] if v.op else []
         want += [f"{d:.4f}" for d in v.local_grads]
     return want
 
@@ -496,6 +508,17 @@ def test_jupyter_reprs(wasm):
     assert list(g._repr_mimebundle_(include={"text/plain"}, exclude={"text/html"})) == [
         "text/plain"
     ]
+
+
+def test_every_op_of_the_table_has_a_drawing_form():
+    missing = [op.name for op in autograd.ops.TABLE if op not in DRAWN]
+    assert not missing, f"add a drawing form to DRAWN in autograd/dot_text.py for: {missing}"
+
+
+def test_a_neurons_weighted_sum_reads_the_same_in_every_layer():
+    x, w = [Value(1.0), Value(2.0)], [Value(0.5), Value(-1.0)]
+    assert drawn_op(autograd.dot(w, [1.0, 2.0])) == drawn_op(autograd.dot(w, x)) == "dot"
+    assert autograd.dot(w, [1.0, 2.0]).op == "wsum"  # public API unchanged
 
 
 @pytest.mark.parametrize("backend", ["wasm", "dot"])
