@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import graphviz
 
-from . import render
+from . import ops, render
+from .ops import fmt
 from .value import Value
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -64,6 +65,47 @@ def num(x: float) -> str:
     if x == 0 or 1e-4 <= abs(x) < 1e6:
         return f"{x:.4f}"
     return f"{x:.4e}"
+
+
+def _c(c: float) -> str:
+    """A folded number inside an op's drawing: negative ones in parentheses."""
+    return fmt(c) if c >= 0 else f"({fmt(c)})"
+
+
+# How each op of the table reads in a drawing: as maths, "·" standing for the operand, the
+# folded number (node.param) written in. Layer 1's weighted sum of plain inputs (wsum) and a
+# later layer's (dot) read the same. tests/test_draw.py fails when an entry has no form here.
+DRAWN: dict[ops.Op, Callable[[Any], str]] = {
+    ops.ADD: lambda c: "+",
+    ops.SUB: lambda c: "−",
+    ops.MUL: lambda c: "×",
+    ops.DIV: lambda c: "÷",
+    ops.POW: lambda c: "**",
+    ops.ADD_C: lambda c: f"· − {fmt(-c)}" if c < 0 else f"· + {fmt(c)}",
+    ops.SUB_C: lambda c: f"· + {fmt(-c)}" if c < 0 else f"· − {fmt(c)}",
+    ops.RSUB_C: lambda c: f"{fmt(c)} − ·",
+    ops.MUL_C: lambda c: f"· × {_c(c)}",
+    ops.DIV_C: lambda c: f"· ÷ {_c(c)}",
+    ops.RDIV_C: lambda c: f"{fmt(c)} ÷ ·",
+    ops.POW_C: lambda c: f"· ** {_c(c)}",
+    ops.RPOW_C: lambda c: f"{_c(c)} ** ·",
+    ops.NEG: lambda c: "−·",
+    ops.ABS: lambda c: "|·|",
+    **{op: (lambda name: lambda c: name)(op.name) for op in ops.METHODS},
+    ops.LEAKY_RELU: lambda c: f"leaky_relu, slope {fmt(c)}",
+    ops.SUM: lambda c: f"sum + {fmt(c)}" if c else "sum",
+    ops.MEAN: lambda c: f"mean, numbers Σ {fmt(c)}" if c else "mean",
+    ops.DOT: lambda c: "dot",
+    ops.WSUM: lambda c: "dot",
+    ops.LOGSUMEXP: lambda c: "logsumexp",
+    ops.SOFTMAX: lambda i: f"softmax[{i}]",
+}
+
+
+def drawn_op(v: Value) -> str:
+    """The op that made `v` as a drawing shows it (foreign nodes: their own op name)."""
+    form = DRAWN.get(v._op)
+    return v.op if form is None else form(v.param)
 
 
 def describe(v: Value) -> str:
@@ -141,7 +183,7 @@ def dot_source(
             op_style |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
         if ids:
             op_style["id"] = f"op{i}"
-        g.node(f"op{i}", plain_label(v.op), shape="ellipse", margin="0.05,0.02", **op_style)
+        g.node(f"op{i}", plain_label(drawn_op(v)), shape="ellipse", margin="0.05,0.02", **op_style)
         nodes += 1
         for k, (p, d) in enumerate(zip(v.parents, v.local_grads, strict=True)):
             attrs = {}
