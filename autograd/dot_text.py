@@ -111,7 +111,7 @@ def drawn_op(v: Value) -> str:
 def describe(v: Value) -> str:
     """`v` in words for a caption: its label, else its op, and its data."""
     label = v.label if len(v.label) <= 1000 else v.label[:999] + "…"  # captions stay one line
-    who = repr(label) if v.label else f"the {v.op!r} node" if v.op else "a leaf"
+    who = repr(label) if v.label else f"the {drawn_op(v)!r} node" if v.op else "a leaf"
     return f"{who} (data {num(v.data)})"
 
 

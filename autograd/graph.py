@@ -19,7 +19,9 @@ from .value import Value
 SAVE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")
 MIN_LABEL_PX = 9.0  # a picture is never shrunk so far that a label is less than this high
 # Graphviz's <svg width="Wpt" height="Hpt" viewBox="0 0 w h">; labels' font-size in user units
-_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"\s+viewBox="[-\d.]+ [-\d.]+ ([\d.]+)')
+_SIZE = re.compile(
+    r'<svg\b[^>]*?\swidth="([\d.]+)pt" height="[\d.]+pt"\s+viewBox="[-\d.]+ [-\d.]+ ([\d.]+)'
+)
 _FONT = re.compile(r'font-size="([\d.]+)"')
 
 

@@ -5,7 +5,7 @@ edge will show; every frame is that SVG with colours and texts changed (node and
 found by their ids: n3, op3, e3_0, o3). So nodes never move, and a frame costs what changes.
 
 The player's HTML and JavaScript are in `templates/player.html` (package data), a
-`string.Template` with the placeholders n, note, svg64, alt, steps and data. Its static part is
+`string.Template` with the placeholders n, picture, steps and data. Its static part is
 a note, the picture after the last step and the steps listed one below the other, so that
 where scripts do not run (untrusted JupyterLab, GitHub, JavaScript off) nothing looks live; the
 script replaces it with the picture inline, prev/next buttons, a slider and ←/→ keys.
@@ -13,7 +13,6 @@ script replaces it with the picture inline, prev/next buttons, a slider and ←/
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -27,6 +26,7 @@ from string import Template
 from . import Step, backward_steps, render, topological_order
 from .dot_text import CURRENT_FILL, HOT, OP_FILL, PENDING, check_drawable, describe, dot_source, num
 from .files import write_atomic
+from .graph import picture_html
 from .value import Value
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -117,8 +117,7 @@ class BackwardFrames:
         data = data.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
         return PLAYER.substitute(
             n=n,
-            svg64=base64.b64encode(last.encode("utf-8")).decode("ascii"),
-            alt=html.escape(f"the graph after all {n} steps of the backward pass"),
+            picture=picture_html(last, f"the graph after all {n} steps of the backward pass"),
             steps=items,
             data=data,
         )
