@@ -1,0 +1,165 @@
+"""A saved backward player in headless Chromium: next, prev, the slider and the ←/→ keys change
+the frame; every node and edge stays where it is in every frame; each frame shows the texts of
+`frames[t]`; with JavaScript off, the note and every step one below the other, no controls.
+Screenshots go to tests/browser-shots/player-*.png."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import browser as B
+import pytest
+
+from autograd import Value, draw_backward, render
+
+REASON = B.missing()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+SVG = "{http://www.w3.org/2000/svg}"
+
+# Each node group's place and size, each edge's path and label place, the picture's size and
+# the player's size, and every text shown, keyed by Graphviz id (kept as data-cr-id).
+_FRAME = r"""
+const root = document.querySelector('.chainrule-player');
+const svg = root.querySelector('svg');
+const box = e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; };
+const place = {}, texts = {};
+svg.querySelectorAll('g[data-cr-id]').forEach(g => {
+  const id = g.getAttribute('data-cr-id');
+  const shapes = [...g.children].filter(e => e.tagName !== 'text' && e.tagName !== 'title');
+  place[id] = shapes.map(e => [e.tagName, e.getAttribute('points') || e.getAttribute('d') ||
+                               [e.getAttribute('cx'), e.getAttribute('cy')].join(','), box(e)]);
+  texts[id] = [...g.querySelectorAll(id === 'graph0' ? ':scope > text' : 'text')]
+    .map(t => t.textContent);
+  if (id !== 'graph0') place[id].push(...[...g.querySelectorAll('text')].map(
+    t => ['text', t.getAttribute('x') + ',' + t.getAttribute('y')]));  // its box: its words
+});
+const [prev, next] = root.querySelectorAll('button');
+return {place, texts, svg: box(svg), player: box(root),
+        slider: root.querySelector('input[type=range]').value,
+        prev: prev.disabled, next: next.disabled};
+"""
+
+
+def python_texts(frame: str) -> dict[str, list[str]]:
+    """The same texts from the SVG `frames[t]` Python makes (the caption: the graph's own)."""
+    out = {}
+    for g in ET.fromstring(frame).iter(SVG + "g"):
+        gid = g.get("id")
+        if gid == "graph0":
+            out[gid] = [t.text or "" for t in g.findall(SVG + "text")]
+        elif gid:
+            out[gid] = [t.text or "" for t in g.iter(SVG + "text")]
+    return out
+
+
+def example():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = Value(10.0, label="c")
+    e = a * b
+    d = e + c
+    f = Value(-2.0, label="f")
+    return (d * f).tanh() + 1e-5 * a  # grads of several widths, a used twice
+
+
+@pytest.fixture(scope="module", params=["dot", "wasm"])
+def saved(request, tmp_path_factory):
+    """The player saved as a page, rendered by the system `dot` and by the wasm build."""
+    if request.param == "dot" and render.system_dot() is None:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    real = render.system_dot
+    if request.param == "wasm":
+        render.system_dot = lambda: None
+    try:
+        bw = draw_backward(example())
+        path = bw.save(tmp_path_factory.mktemp("player") / "player.html")
+    finally:
+        render.system_dot = real
+    return request.param, bw, path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    drv = B.browser(width=1300, height=700)
+    yield drv
+    B.quit_browser(drv)
+
+
+def test_player_steps_and_holds_still(saved, chromium):
+    from selenium.webdriver.common.keys import Keys
+
+    backend, bw, path = saved
+    drv = chromium
+    B.open_html(drv, path)
+    n = len(bw)
+    buttons = drv.find_elements("css selector", ".chainrule-player button")
+    prev, next_ = buttons
+    slider = drv.find_element("css selector", ".chainrule-player input[type=range]")
+    player = drv.find_element("css selector", ".chainrule-player")
+    seen = {}
+
+    def frame(expect: int) -> dict:
+        state = drv.execute_script(_FRAME)
+        assert int(state["slider"]) == expect
+        assert state["prev"] == (expect == 0) and state["next"] == (expect == n - 1)
+        assert state["texts"] == python_texts(bw.frames[expect]), f"frame {expect}"
+        assert state["texts"]["graph0"] == [bw.captions[expect]]  # the caption, once
+        seen[expect] = state
+        return state
+
+    first = frame(0)
+    B.screenshot(drv, f"player-{backend}-step1", full=False)
+    for t in range(1, n):  # next, all the way
+        next_.click()
+        frame(t)
+        if t == 2:
+            B.screenshot(drv, f"player-{backend}-step3", full=False)
+    B.screenshot(drv, f"player-{backend}-last", full=False)
+    next_.click()  # disabled at the end: nothing changes
+    frame(n - 1)
+    prev.click()
+    frame(n - 2)
+    drv.execute_script(
+        "arguments[0].value = 1; arguments[0].dispatchEvent(new Event('input'))", slider
+    )
+    frame(1)
+    player.click()
+    player.send_keys(Keys.ARROW_RIGHT)
+    frame(2)
+    player.send_keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT)
+    frame(0)
+    player.send_keys(Keys.END)
+    frame(n - 1)
+    slider.send_keys(Keys.HOME)  # the slider's own keys
+    frame(0)
+
+    # One layout: every node, edge and label at the same coordinates in every frame, the
+    # picture and the player the same size.
+    assert len(seen) == n
+    assert sum(k.startswith(("n", "op")) for k in first["place"]) > 8
+    for t, state in seen.items():
+        assert state["place"] == first["place"], f"frame {t} moved something"
+        assert state["svg"] == first["svg"] and state["player"] == first["player"], t
+    # frames differ in what they show
+    assert len({str(s["texts"]) for s in seen.values()}) == n
+
+
+def test_player_without_javascript_lists_every_step(saved):
+    backend, bw, path = saved
+    drv = B.browser(js=False, width=1300, height=700)
+    try:
+        B.open_html(drv, path)
+        root = drv.find_element("css selector", ".chainrule-player")
+        assert not root.find_elements("css selector", "button, input")  # no dead controls
+        note = root.find_element("css selector", ".cr-note")
+        assert note.is_displayed() and "Scripts are off" in note.text
+        img = root.find_element("css selector", ".cr-picture img")
+        assert img.size["width"] > 100 and img.size["height"] > 20
+        steps = root.find_elements("css selector", ".cr-steps > ol > li")
+        assert len(steps) == len(bw) and all(s.is_displayed() for s in steps)
+        tops = [s.location["y"] for s in steps]
+        assert tops == sorted(tops) and len(set(tops)) == len(tops)  # one below the other
+        for s, caption in zip(steps, bw.captions, strict=True):
+            assert s.text.startswith(caption)
+        B.screenshot(drv, f"player-{backend}-nojs")
+    finally:
+        B.quit_browser(drv)
