@@ -71,8 +71,12 @@ class Neuron(Module):
         return autograd.dot(self.w, x) + self.b
 
     def __call__(self, x: Input) -> Value:
-        """a = h(z), z = Σⱼ wⱼxⱼ + b."""
-        return self._h.value(self.linear(_inputs(x, len(self.w), "Neuron")))
+        """a = h(z), z = Σⱼ wⱼxⱼ + b; the nodes labelled z and a for drawings."""
+        z = self.linear(_inputs(x, len(self.w), "Neuron"))
+        z.label = "z"
+        a = self._h.value(z)
+        a.label = "a" if a is not z else "a = z"
+        return a
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*zip(self._w_names, self.w, strict=True), (self._b_name, self.b)]
@@ -115,6 +119,12 @@ class Layer(Module):
         self.index = index
         for i, n in enumerate(self.neurons):
             n._rename([f"W{l}[{i},{j}]" for j in range(self.nin)], f"b{l}[{i}]")
+        # the labels of z and a, made once here rather than on every call
+        self._z_names = [f"z{l}[{i}]" for i in range(self.nout)]
+        same = self.activation == "linear"  # then a is z itself: one node, both names
+        self._a_names = [
+            f"a{l}[{i}] = z{l}[{i}]" if same else f"a{l}[{i}]" for i in range(self.nout)
+        ]
 
     @property
     def W(self) -> list[list[Value]]:
@@ -135,6 +145,10 @@ class Layer(Module):
         else:
             h = self.neurons[0]._h.value
             a = [h(zi) for zi in z]
+        for v, name in zip(z, self._z_names):
+            v.label = name
+        for v, name in zip(a, self._a_names):
+            v.label = name
         self.z, self.a = z, a
         return a
 
