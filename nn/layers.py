@@ -76,7 +76,17 @@ class Neuron(Module):
         z.label = "z"
         a = self._h.value(z)
         a.label = "a" if a is not z else "a = z"
+        self._last = (z, a)
         return a
+
+    def clusters(self, title: str = "neuron", z: Value | None = None, a: Value | None = None):
+        """A box for `draw(..., clusters=)` around this neuron's w, b, w·x, z and a (of its
+        last call, unless given)."""
+        z, a = (z, a) if z is not None else getattr(self, "_last", (None, None))
+        values = [*self.w, self.b]
+        if z is not None:
+            values += [*z.parents, z, a]
+        return autograd.Cluster(title, values)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*zip(self._w_names, self.w, strict=True), (self._b_name, self.b)]
@@ -152,6 +162,16 @@ class Layer(Module):
         self.z, self.a = z, a
         return a
 
+    def clusters(self):
+        """A box for `draw(..., clusters=)` around this layer, holding one box per neuron."""
+        l = "" if self.index is None else str(self.index)  # noqa: E741 - the notes' layer index
+        have = len(self.z) == self.nout
+        inner = [
+            n.clusters(f"neuron {l}[{i}]", *((self.z[i], self.a[i]) if have else (None, None)))
+            for i, n in enumerate(self.neurons)
+        ]
+        return autograd.Cluster(f"layer {l}".strip(), (), inner)
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         ws = [pair for n in self.neurons for pair in zip(n._w_names, n.w, strict=True)]
         return ws + [(n._b_name, n.b) for n in self.neurons]
@@ -211,6 +231,10 @@ class MLP(Module):
         for layer in self.layers:
             a = layer(a)
         return a
+
+    def clusters(self) -> list:
+        """Boxes for `draw(..., clusters=)`: one per layer, in it one per neuron."""
+        return [layer.clusters() for layer in self.layers]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for layer in self.layers for pair in layer.named_parameters()]
