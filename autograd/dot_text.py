@@ -128,6 +128,34 @@ class Hot(NamedTuple):
 COLD = Hot()
 
 
+class Cluster(NamedTuple):
+    """A titled box around some values (and the ops that made them) in a drawing, holding
+    smaller boxes: a layer of neurons, a neuron. A value is drawn in the innermost box that
+    lists it, the first such box if several do."""
+
+    title: str
+    values: Sequence[Value] = ()
+    inner: Sequence[Cluster] = ()
+
+
+def _boxes(clusters: Sequence[Cluster], index: dict[Value, int]):
+    """Each box as (id, parent id or None, title), parents first, and the box of each value."""
+    boxes, home = [], {}
+    stack = [(c, None) for c in reversed(clusters)]
+    while stack:
+        c, parent = stack.pop()
+        if not isinstance(c, Cluster):
+            raise TypeError(f"clusters takes Clusters, not {type(c).__name__}")
+        box = len(boxes)
+        boxes.append((box, parent, c.title))
+        for v in c.values:
+            i = index.get(v)
+            if i is not None and (home.get(i) is None or home[i] == parent):
+                home[i] = box
+        stack += [(inner, box) for inner in reversed(c.inner)]
+    return boxes, home
+
+
 def dot_source(
     order: Sequence[Value],
     *,
@@ -138,6 +166,7 @@ def dot_source(
     sent: Mapping[int, Sequence[float]] | None = None,
     pending: frozenset[int] = frozenset(),
     caption: str = "",
+    clusters: Sequence[Cluster] = (),
     ids: bool = False,
 ) -> tuple[str, int, int]:
     """DOT text for the values in `order` and the ops that made them; node and edge counts.
@@ -145,11 +174,21 @@ def dot_source(
     edges in the SVG (n3, op3, e3_0 from input 0 into op3, o3 from op3 to value 3)."""
     sent = sent or {}
     index = {v: i for i, v in enumerate(order)}
+    # ordering=in: an op's inputs are placed in argument order (W1[0,0] above W1[0,1])
     g = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir},
+        graph_attr={"rankdir": rankdir, "ordering": "in"},
         node_attr={"fontsize": "12"},
         edge_attr={"fontsize": "10"},
     )
+    boxes, home = _boxes(clusters, index)
+    sub = [
+        graphviz.Digraph(
+            name=f"cluster_{box}",
+            graph_attr={"label": plain_label(title), "fontsize": "12", "style": "rounded"},
+        )
+        for box, _, title in boxes
+    ]
+    links = []  # the edges, written after every node so that nodes take their boxes' order
     if caption:
         g.attr(label=plain_label(caption), labelloc="t", labeljust="l", fontsize="12")
     braces = rankdir in ("LR", "RL")  # keeps label | data | grad side by side either way
@@ -169,7 +208,8 @@ def dot_source(
             style |= {"style": "filled", "fillcolor": CURRENT_FILL}
         if ids:
             style["id"] = f"n{i}"
-        g.node(
+        box = sub[home[i]] if i in home else g
+        box.node(
             f"n{i}",
             graphviz.nohtml("{ " + body + " }" if braces else body),
             shape="record",
@@ -183,7 +223,9 @@ def dot_source(
             op_style |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
         if ids:
             op_style["id"] = f"op{i}"
-        g.node(f"op{i}", plain_label(drawn_op(v)), shape="ellipse", margin="0.05,0.02", **op_style)
+        box.node(
+            f"op{i}", plain_label(drawn_op(v)), shape="ellipse", margin="0.05,0.02", **op_style
+        )
         nodes += 1
         for k, (p, d) in enumerate(zip(v.parents, v.local_grads, strict=True)):
             attrs = {}
@@ -196,12 +238,24 @@ def dot_source(
                 attrs["id"] = f"e{i}_{k}"
             if (i, k) in hot.in_edges:
                 attrs |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
-            g.edge(f"n{index[p]}", f"op{i}", **attrs)
+            links.append((f"n{index[p]}", f"op{i}", attrs))
         out = {"color": HOT, "penwidth": "2"} if i in hot.out_edges else {}
         if ids:
             out["id"] = f"o{i}"
-        g.edge(f"op{i}", f"n{i}", **out)
+        links.append((f"op{i}", f"n{i}", out))
         edges += len(v.parents) + 1
+    children: list[list[int]] = [[] for _ in boxes]
+    for box, parent, _ in boxes:
+        if parent is not None:
+            children[parent].append(box)
+    for box, _, _ in reversed(boxes):  # innermost first: a box is complete when placed
+        for child in children[box]:
+            sub[box].subgraph(sub[child])
+    for box, parent, _ in boxes:
+        if parent is None:
+            g.subgraph(sub[box])
+    for tail, head, attrs in links:
+        g.edge(tail, head, **attrs)
     return g.source, nodes, edges
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import foreign, render, topological_order
-from .dot_text import COLD, check_drawable, dot_source, highlight_paths, highlight_values
+from .dot_text import COLD, Cluster, check_drawable, dot_source, highlight_paths, highlight_values
 from .files import write_atomic
 from .value import Value
 
@@ -110,12 +110,15 @@ def draw(
     show_local_grads: bool = True,
     highlight: Value | Iterable[Value] | None = None,
     max_nodes: int = 500,
+    clusters: Cluster | Iterable[Cluster] = (),
 ) -> Graph:
     """The graph behind `root`: values as records (label | data | grad), ops as small nodes,
     local derivatives ∂z/∂x on the edges; `highlight` colours every path from those values to
-    `root`, the paths whose products of local derivatives sum to their gradient. Graphs of more
-    than `max_nodes` values raise ValueError (counted before anything is drawn). `root` may be
-    a node of a learner's own engine (micrograd lecture or microgpt style): see `foreign`."""
+    `root`, the paths whose products of local derivatives sum to their gradient; `clusters`
+    draws boxes around values (an nn model's `.clusters()`: one per layer and per neuron).
+    Graphs of more than `max_nodes` values raise ValueError (counted before anything is drawn).
+    `root` may be a node of a learner's own engine (micrograd lecture or microgpt style): see
+    `foreign`."""
     if not isinstance(root, Value):
         root, highlight, show_local_grads = foreign.for_draw(
             root, highlight, show_local_grads, max_nodes
@@ -126,6 +129,11 @@ def draw(
     hot = highlight_paths(order, sources) if sources else COLD
     grads = [v.grad for v in order] if show_grad else None
     source, nodes, edges = dot_source(
-        order, rankdir=rankdir, grads=grads, show_local_grads=show_local_grads, hot=hot
+        order,
+        rankdir=rankdir,
+        grads=grads,
+        show_local_grads=show_local_grads,
+        hot=hot,
+        clusters=[clusters] if isinstance(clusters, Cluster) else list(clusters),
     )
     return Graph(source, nodes, edges)

@@ -778,3 +778,31 @@ def test_longest_drawable_label_renders(backend, monkeypatch):
 def test_dot_failure_is_a_runtime_error_with_its_message():
     with pytest.raises(RuntimeError, match=r"Graphviz \(`dot`\) could not render.*syntax error"):
         render.svg("digraph { a -> }")
+
+
+def test_nn_graphs_draw_a_box_per_layer_and_neuron_weights_in_order(wasm):
+    import nn
+
+    model = nn.MLP(2, [3, 1], seed=3)
+    (y,) = model([0.5, -1.0])
+    src = draw(y, clusters=model.clusters()).source
+    titles = re.findall(r"subgraph cluster_\d+ \{\s*graph \[fontsize=12 label=\"([^\"]+)\"", src)
+    assert titles == [
+        "layer 1",
+        "neuron 1[0]",
+        "neuron 1[1]",
+        "neuron 1[2]",
+        "layer 2",
+        "neuron 2[0]",
+    ]
+    assert "ordering=in " in src  # an op's inputs in argument order: W1[0,0] above W1[0,1]
+    order = [src.index(f"W1[{i},{j}]") for i in range(3) for j in range(2)]
+    assert order == sorted(order)
+    for name in ("z1[0]", "a1[2]", "a2[0] = z2[0]"):
+        assert name in src
+    render.render_with_wasm(src)  # nested clusters render
+    neuron = nn.Neuron(2)
+    neuron([1.0, 2.0])
+    assert "cluster_0" in draw(neuron([1.0, 2.0]), clusters=neuron.clusters()).source
+    with pytest.raises(TypeError, match="Clusters"):
+        draw(y, clusters=["layer 1"])
