@@ -113,8 +113,10 @@ class BackwardFrames:
             for c, s in zip(self.captions, self.sends, strict=True)
         )
         data = json.dumps(self.plan, ensure_ascii=False, separators=(",", ":"))
-        # inside <script>: "</" could end it early, and U+2028/9 end lines in older engines
-        data = data.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        # inside <script> no "<" at all ("</script>", "<!--" would end or bend it) and no
+        # U+2028/9 (line ends to older engines); "<" only occurs inside JSON strings
+        for c in "<\u2028\u2029":
+            data = data.replace(c, f"\\u{ord(c):04x}")
         return PLAYER.substitute(
             n=n,
             picture=picture_html(last, f"the graph after all {n} steps of the backward pass"),

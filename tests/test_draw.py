@@ -806,3 +806,16 @@ def test_nn_graphs_draw_a_box_per_layer_and_neuron_weights_in_order(wasm):
     assert "cluster_0" in draw(neuron([1.0, 2.0]), clusters=neuron.clusters()).source
     with pytest.raises(TypeError, match="Clusters"):
         draw(y, clusters=["layer 1"])
+
+
+def test_player_keeps_hostile_labels_as_text(wasm):
+    label = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> \u2028"
+    a = Value(2.0, label=label)
+    bw = draw_backward(a * 3)
+    page = bw._repr_html_()
+    parsed = Tags()
+    parsed.feed(page)
+    assert sum(tag == "script" for tag, _ in parsed.tags) == 1
+    assert [tag for tag, _ in parsed.tags if tag == "img"] == ["img"]
+    assert "<" not in parsed.script[parsed.script.index("var plan") : parsed.script.index(";\n")]
+    assert label in " ".join(svg_all_text(bw.frames[1]))  # drawn as its text
