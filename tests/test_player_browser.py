@@ -21,7 +21,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 _FRAME = r"""
 const root = document.querySelector('.chainrule-player');
 const svg = root.querySelector('svg');
-const box = e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; };
+const at = svg.getBoundingClientRect();  // places relative to the picture, which may scroll
+const box = e => { const r = e.getBoundingClientRect();
+                   return [r.x - at.x, r.y - at.y, r.width, r.height]; };
 const place = {}, texts = {};
 svg.querySelectorAll('g[data-cr-id]').forEach(g => {
   const id = g.getAttribute('data-cr-id');
@@ -34,7 +36,13 @@ svg.querySelectorAll('g[data-cr-id]').forEach(g => {
     t => ['text', t.getAttribute('x') + ',' + t.getAttribute('y')]));  // its box: its words
 });
 const [prev, next] = root.querySelectorAll('button');
-return {place, texts, svg: box(svg), player: box(root),
+const scroller = svg.parentElement, rr = root.getBoundingClientRect();
+const cur = svg.querySelector(`g[data-cr-id="${arguments[0]}"]`).getBoundingClientRect();
+const view = scroller.getBoundingClientRect();
+return {place, texts, svg: [at.width, at.height], player: [rr.width, rr.height],
+        wide: scroller.scrollWidth > scroller.clientWidth,
+        in_view: cur.left >= view.left - 0.5 && cur.right <= view.right + 0.5,
+        caption: root.querySelector('.cr-caption').textContent,
         slider: root.querySelector('input[type=range]').value,
         prev: prev.disabled, next: next.disabled};
 """
@@ -50,6 +58,17 @@ def python_texts(frame: str) -> dict[str, list[str]]:
         elif gid:
             out[gid] = [t.text or "" for t in g.iter(SVG + "text")]
     return out
+
+
+def same(a, b, tol: float = 0.05) -> bool:
+    """Equal, numbers within `tol` px (scrolling the box leaves sub-pixel noise)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= tol
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, tol) for x, y in zip(a, b, strict=True))
+    return a == b
 
 
 def example():
@@ -98,11 +117,15 @@ def test_player_steps_and_holds_still(saved, chromium):
     seen = {}
 
     def frame(expect: int) -> dict:
-        state = drv.execute_script(_FRAME)
+        state = drv.execute_script(_FRAME, f"n{bw.plan['steps'][expect][0]}")
+        assert state["in_view"], f"frame {expect}: the visited node is scrolled out of view"
         assert int(state["slider"]) == expect
         assert state["prev"] == (expect == 0) and state["next"] == (expect == n - 1)
-        assert state["texts"] == python_texts(bw.frames[expect]), f"frame {expect}"
-        assert state["texts"]["graph0"] == [bw.captions[expect]]  # the caption, once
+        want = python_texts(bw.frames[expect])
+        # the caption once: above the box, so it stays in view when the box scrolls
+        assert want.pop("graph0") == [bw.captions[expect]] == [state["caption"]]
+        assert state["texts"].pop("graph0") == [""]
+        assert state["texts"] == want, f"frame {expect}"
         seen[expect] = state
         return state
 
@@ -135,12 +158,13 @@ def test_player_steps_and_holds_still(saved, chromium):
     # One layout: every node, edge and label at the same coordinates in every frame, the
     # picture and the player the same size.
     assert len(seen) == n
+    assert first["wide"]  # the picture is wider than its box, so the box scrolled to follow
     assert sum(k.startswith(("n", "op")) for k in first["place"]) > 8
     for t, state in seen.items():
-        assert state["place"] == first["place"], f"frame {t} moved something"
-        assert state["svg"] == first["svg"] and state["player"] == first["player"], t
+        assert same(state["place"], first["place"]), f"frame {t} moved something"
+        assert same(state["svg"], first["svg"]) and same(state["player"], first["player"]), t
     # frames differ in what they show
-    assert len({str(s["texts"]) for s in seen.values()}) == n
+    assert len({str(s["texts"]) + s["caption"] for s in seen.values()}) == n
 
 
 def test_player_without_javascript_lists_every_step(saved):
