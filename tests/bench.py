@@ -7,6 +7,7 @@ Workloads, each run interleaved engine by engine so both see the same machine st
       each step with the new weights: no graph built; the time to trace and compile is shown
   2   forward + backward per op on a chain of 10^4 ops
   3   bytes per node (tracemalloc) of the demo step's graph
+  4   draw_backward of a chain of 60 and of 500 values: time and size of the player (chainrule only)
 Prints medians and ratios as a Markdown table.
 """
 
@@ -325,7 +326,26 @@ def main() -> None:
     for note in limits:
         print(f"- {note}")
     print("- chainrule: no recursion; see tests/test_scale.py for 10^6-op chains and sums")
+    player_rows()
     assert math.isfinite(c)
+
+
+def player_rows() -> None:
+    """(4) The backward player: one Graphviz layout, frames recoloured, so time and size grow
+    with the graph, not graph × steps (500 values took 32 s and 403 MB, wasm, when every
+    frame was laid out and stored in full)."""
+    from autograd import draw_backward, render
+
+    print(f"\n| (4) draw_backward ({render.backend()}), chain x + 1 + 1 ... | time | HTML |")
+    print("|---|---|---|")
+    for n in (60, 500):
+        x = Value(0.0)
+        for _ in range(n - 1):
+            x = x + 1
+        t0 = time.perf_counter()
+        page = draw_backward(x, max_nodes=n)._repr_html_()
+        took = time.perf_counter() - t0
+        print(f"| {n} values | {took:.2f} s | {len(page.encode()) / 1e3:.0f} kB |")
 
 
 if __name__ == "__main__":
