@@ -402,19 +402,30 @@ def test_demo_bad_epochs(tmp_path: Path) -> None:
 needs_notes = pytest.mark.skipif(not HAS_NOTES, reason="nn/notes/ (the register) is not there")
 
 
+def check_entries(stdout: str) -> tuple[dict[str, str], str]:
+    """`chainrule check`'s output: {id: its lines, joined}, and the summary (the last lines)."""
+    entries: dict[str, list[str]] = {}
+    lines = stdout.rstrip("\n").split("\n")
+    summary_at = max(i for i, line in enumerate(lines) if re.match(r"\d+ equations? checked", line))
+    for line in lines[:summary_at]:
+        if not line.startswith(" "):
+            entries[line.split()[0]] = []
+        entries[list(entries)[-1]].append(line)
+    return {k: "\n".join(v) for k, v in entries.items()}, " ".join(lines[summary_at:])
+
+
 @needs_notes
 def test_check_runs_the_whole_register(tmp_path: Path) -> None:
     from nn.notes import REGISTER
 
     r = chainrule("check", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    lines = r.stdout.strip().splitlines()
-    rows, summary = lines[:-1], lines[-1]
-    assert [row.split()[0] for row in rows] == list(REGISTER)
-    for row in rows:
+    entries, summary = check_entries(r.stdout)
+    assert list(entries) == list(REGISTER)
+    for row in entries.values():
         assert " ✓ " in row or " ✗ notes wrong " in row, row
-        assert "engine:" in row and "notes:" in row
-    assert any(row.startswith("000-2 ") and "✗ notes wrong" in row for row in rows)
+        assert "engine:" in row and "notes" in row
+    assert "✗ notes wrong" in entries["000-2"]
     assert f"{len(REGISTER)} equations checked: {len(REGISTER)} hold, 0 fail" in summary
 
 
@@ -422,7 +433,7 @@ def test_check_runs_the_whole_register(tmp_path: Path) -> None:
 def test_check_selected_ids(tmp_path: Path) -> None:
     r = chainrule("check", "--ids", "000-2, 004-5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    rows = r.stdout.strip().splitlines()[:-1]
+    rows = list(check_entries(r.stdout)[0].values())
     assert [row.split()[0] for row in rows] == ["000-2", "004-5"]
     assert "✗ notes wrong" in rows[0] and "358414.4119" in rows[0]
 
@@ -621,3 +632,41 @@ def test_graph_pi_and_e_are_constants(tmp_path: Path) -> None:
     r = chainrule("graph", "pi*x + e", "--at", "x=2", cwd=tmp_path)
     assert numbers(r.stdout) == {"h": 2 * math.pi + math.e, "dh/dx": math.pi}
     assert "the constants pi and e" in chainrule("graph", "--help", cwd=tmp_path).stdout
+
+
+@needs_notes
+def test_check_is_wrapped_and_shows_each_wrong_line_as_written_and_corrected(
+    tmp_path: Path,
+) -> None:
+    from nn.notes import run
+
+    wrong = [r.id for r in run() if r.notes_wrong]
+    env = {"COLUMNS": "250"}  # not a terminal: at most 100 columns all the same
+    r = subprocess.run(
+        [sys.executable, "-m", "nn", "check"],
+        cwd=tmp_path,
+        env={**_env(), **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert max(len(line) for line in r.stdout.splitlines()) <= 100
+    entries, _ = check_entries(r.stdout)
+    assert {"001-2", "004-11"} <= set(wrong)
+    for id in wrong:
+        text = " ".join(entries[id].split())
+        written = re.search(r"notes as written: (.*?) corrected: (.*?) ", text)
+        assert written, entries[id]
+        assert written.group(1) != written.group(2), entries[id]  # they differ visibly
+    assert "[4] -0.5182681717" in entries["001-2"] and "[4] -0.6457439598" in entries["001-2"]
+    assert re.search(r"(?<![\w.])-0(?![\w.])", r.stdout) is None  # no -0
+
+
+@needs_notes
+def test_check_counts_in_the_singular(tmp_path: Path) -> None:
+    r = chainrule("check", "--ids", "000-1", cwd=tmp_path)
+    assert "1 equation checked: 1 holds, 0 fail; 0 lines of the notes are wrong" in r.stdout
+    r = chainrule("check", "--ids", "000-2", cwd=tmp_path)
+    assert "1 equation checked: 1 holds, 0 fail; 1 line of the notes is wrong" in r.stdout
