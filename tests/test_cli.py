@@ -670,3 +670,24 @@ def test_check_counts_in_the_singular(tmp_path: Path) -> None:
     assert "1 equation checked: 1 holds, 0 fail; 0 lines of the notes are wrong" in r.stdout
     r = chainrule("check", "--ids", "000-2", cwd=tmp_path)
     assert "1 equation checked: 1 holds, 0 fail; 1 line of the notes is wrong" in r.stdout
+
+
+@pytest.mark.parametrize("broken", ["neuron graph", "plots"])
+def test_demo_writes_the_model_before_any_drawing(broken: str, tmp_path: Path, monkeypatch, capsys):
+    import nn
+    from nn.app import demo
+
+    def fail(*args, **kwargs):
+        raise ValueError("no renderer for this\ngraph")
+
+    if broken == "neuron graph":
+        monkeypatch.setattr(demo, "_neuron_graph", fail)
+    else:
+        monkeypatch.setattr(demo.plots, "have_matplotlib", lambda: False)
+        monkeypatch.setattr(demo.plots, "boundary_svg", fail)
+    out = tmp_path / "out"
+    assert main(["demo", "--epochs", "2", "--out", str(out)]) == 1
+    last = capsys.readouterr().err.rstrip("\n").split("\n")[-1]
+    assert last.startswith(f"chainrule demo: error: cannot draw the {broken}: no renderer")
+    assert "written: model.json" in last
+    assert len(nn.load(out / "model.json").parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
