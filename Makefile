@@ -30,6 +30,7 @@ endef
 export TIDY_NOTEBOOKS
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(None if v >= (3, 11) else "chainrule needs Python >= 3.11, but $(PYTHON) is {}.{}: run make with PYTHON=python3.11 (or newer)".format(v.major, v.minor))'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
