@@ -96,7 +96,7 @@ def parse_at(items: Sequence[str] | None) -> dict[str, float]:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Build EXPR from Values at the point --at, run backward, print h and every ∂h/∂var."""
-    text = _read_stdin_expr() if args.expr == "-" else args.expr
+    text = read_stdin_expr() if args.expr == "-" else args.expr
     try:
         expr = parse(text)
     except ExprError as e:
@@ -127,7 +127,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_stdin_expr() -> str:
+def read_stdin_expr() -> str:
     """EXPR `-`: the expression from standard input, read no further than the length limit."""
     stdin = sys.stdin
     if stdin is None:  # started with standard input closed (`<&-`)
