@@ -753,3 +753,10 @@ def test_demo_writes_the_model_before_any_drawing(broken: str, tmp_path: Path, m
     assert last.startswith(f"chainrule demo: error: cannot draw the {broken}: no renderer")
     assert "written: model.json" in last
     assert len(nn.load(out / "model.json").parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+
+
+def test_trace_shares_graph_s_reading_of_minus_and_spaced_at(tmp_path: Path) -> None:
+    r = chainrule("trace", "-x**2", "--at", "x=3", cwd=tmp_path)
+    assert r.returncode == 0 and "= 9" in r.stdout, r.stderr
+    err = one_line_error(chainrule("trace", "x*w", "--at", "w=1", "x=2", cwd=tmp_path), 2)
+    assert "chainrule trace: error: 'x=2' looks like a value for --at" in err

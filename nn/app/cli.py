@@ -71,10 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = graph_cmd.expr_after_double_dash(list(sys.argv[1:] if argv is None else argv))
     try:
         args, extra = parser.parse_known_args(argv)
-        graph = args.command == "graph"
-        hint = graph_cmd.spaced_at(args.at, [args.expr, *extra]) if graph and extra else None
+        with_at = args.command in ("graph", "trace")
+        hint = graph_cmd.spaced_at(args.at, [args.expr, *extra]) if with_at and extra else None
         if hint:
-            print(f"{PROG} graph: error: {hint}", file=sys.stderr)
+            print(f"{PROG} {args.command}: error: {hint}", file=sys.stderr)
             return 2
         if extra:
             args = parser.parse_args(argv)  # argparse's own message for what is left over

@@ -28,14 +28,14 @@ from .expr import (
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 ASSIGNMENT = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*=(?!=)")  # `x=2`: meant for --at
 MAX_NODES = 500  # as autograd's draw
-_TAKES_VALUE = ("--at", "--out", "--max-nodes")
+_TAKES_VALUE = ("--at", "--out", "--max-nodes", "--tangent", "--format", "--digits")  # + trace
 _NEGATIVE_NUMBER = re.compile(r"-\d+|-\d*\.\d+")  # what argparse itself reads as a positional
 
 
 def expr_after_double_dash(argv: list[str]) -> list[str]:
-    """`graph "-x**2" --at x=3` as `graph --at x=3 -- "-x**2"`: argparse would take an EXPR
-    starting with - for an unknown option."""
-    if argv[:1] != ["graph"] or "--" in argv:
+    """`graph "-x**2" --at x=3` as `graph --at x=3 -- "-x**2"` (and so for `trace`): argparse
+    would take an EXPR starting with - for an unknown option."""
+    if argv[:1] not in (["graph"], ["trace"]) or "--" in argv:
         return argv
     candidates, skip = [], False
     for i, arg in enumerate(argv[1:], start=1):
