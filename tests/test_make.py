@@ -90,3 +90,12 @@ def test_notebook_02_prints_rounding_errors_as_a_bound() -> None:
     )
     assert "< 1e-15" in printed
     assert re.search(r"\de-1[6-9]\b", printed) is None  # digits that changed from run to run
+
+
+def test_no_notebook_prints_a_timing() -> None:
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, 4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                text = out.get("text", "")
+                assert re.search(r"\d\s*(ms|µs|s)\b", text) is None, (path.name, text)
