@@ -306,3 +306,51 @@ def test_gpt_learns_a_name_and_samples_from_its_characters():
     assert samples == [voc.decode(model.sample(random.Random(k), voc.bos, 0.5)) for k in range(5)]
     with pytest.raises(ValueError, match="temperature must be > 0"):
         model.sample(random.Random(0), voc.bos, 0.0)
+
+
+def float_gpt_loss(model: GPT, tokens: list[int]) -> float:
+    """The GPT's loss in plain floats, microgpt's forward pass written out (one block)."""
+
+    def table(lin):
+        return [[w.data for w in row] for row in lin.W]
+
+    def mv(W, x):
+        return [math.fsum(w * xi for w, xi in zip(row, x)) for row in W]
+
+    def norm(x):
+        r = (math.fsum(xi * xi for xi in x) / len(x) + 1e-5) ** -0.5
+        return [xi * r for xi in x]
+
+    def softmax(z):
+        e = [math.exp(zi - max(z)) for zi in z]
+        return [ei / math.fsum(e) for ei in e]
+
+    attn, mlp = model.attn[0], model.mlp[0]
+    Wq, Wk, Wv, Wo = (table(w) for w in (attn.Wq, attn.Wk, attn.Wv, attn.Wo))
+    d = attn.head_dim
+    keys, values, terms = [], [], []
+    for t in range(len(tokens) - 1):
+        x = [e.data + p.data for e, p in zip(model.wte.E[tokens[t]], model.wpe.E[t])]
+        x = norm(x)
+        h = norm(x)
+        q = mv(Wq, h)
+        keys.append(mv(Wk, h))
+        values.append(mv(Wv, h))
+        heads = []
+        for lo in range(0, len(q), d):
+            a = [math.fsum(q[lo + i] * k[lo + i] for i in range(d)) / math.sqrt(d) for k in keys]
+            s = softmax(a)
+            heads += [math.fsum(su * v[lo + j] for su, v in zip(s, values)) for j in range(d)]
+        x = [y + r for y, r in zip(mv(Wo, heads), x)]
+        up = [max(0.0, u) for u in mv(table(mlp.up), norm(x))]
+        x = [y + r for y, r in zip(mv(table(mlp.down), up), x)]
+        p = softmax(mv(table(model.lm_head), x))
+        terms.append(-math.log(p[tokens[t + 1]]))
+    return math.fsum(terms) / len(terms)
+
+
+def test_gpt_forward_is_microgpts():
+    """x = rmsnorm(wte + wpe); x += attn(rmsnorm(x)); x += W_down relu(W_up rmsnorm(x))."""
+    model = GPT(27, seed=3, std=0.3)
+    tokens = [26, 4, 12, 12, 0, 26]
+    assert model.loss(tokens).data == pytest.approx(float_gpt_loss(model, tokens), rel=1e-12)
