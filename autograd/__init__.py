@@ -4,14 +4,27 @@
 cannot share an environment.
 """
 
+import importlib
+
 from .backward import Step, backward_steps, zero_grad
 from .check import gradcheck, numerical_grad
-from .draw import Graph, draw, draw_backward
 from .functional import grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .order import topological_order
 from .reductions import dot, logsumexp, mean, softmax, sum
 from .value import Value
+
+# Drawing needs graphviz (and wasmtime to render): imported when first used, not on import.
+_DRAWING = {"Graph": "graph", "draw": "graph", "draw_backward": "player"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DRAWING:
+        value = getattr(importlib.import_module(f".{_DRAWING[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Graph",

@@ -1,7 +1,7 @@
 """Activation functions h(z): for each name, the Value op, the float function and h'(z).
 
-The float pair lets tests and notebooks compare the engine's local derivative with the
-formula in the notes (δ = h'(z) ⊙ …) without building a graph.
+The float pair lets the notes' δ rules (δ = h'(z) ⊙ …) be computed without building a graph;
+h and h' are the op table's own floats (`autograd.ops`), so σ is written once.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-from autograd import Value
+from autograd import Value, ops
+from autograd.ops import sigmoid, softplus
 
 LEAKY_SLOPE = 0.01
 
@@ -23,34 +24,26 @@ class Activation(NamedTuple):
     df: Callable[[float], float]
 
 
-def sigmoid(z: float) -> float:
-    """σ(z) = 1/(1 + e^{−z}), computed without overflow for large |z|."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def softplus(z: float) -> float:
-    """softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^{−|z|})."""
-    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+def _d(op: ops.Op) -> Callable[[float], float]:
+    """h'(z) from the op table: the local derivative the engine stores for h."""
+    return lambda z: op.forward(z)[1]
 
 
 ACTIVATIONS: dict[str, Activation] = {
     # linear: h(z) = z, h'(z) = 1; a is z itself, no extra node in the graph
     "linear": Activation(lambda z: z, lambda z: z, lambda z: 1.0),
     # relu: h(z) = max(0, z), h'(z) = 1 for z > 0 else 0
-    "relu": Activation(Value.relu, lambda z: max(z, 0.0), lambda z: 1.0 if z > 0 else 0.0),
+    "relu": Activation(Value.relu, lambda z: max(z, 0.0), _d(ops.RELU)),
     # leaky_relu: h(z) = z for z > 0 else 0.01·z
     "leaky_relu": Activation(
         lambda z: z.leaky_relu(LEAKY_SLOPE),
         lambda z: z if z > 0 else LEAKY_SLOPE * z,
-        lambda z: 1.0 if z > 0 else LEAKY_SLOPE,
+        lambda z: ops.LEAKY_RELU.forward(z, LEAKY_SLOPE)[1],
     ),
     # tanh: h'(z) = 1 − tanh²(z)
-    "tanh": Activation(Value.tanh, math.tanh, lambda z: 1.0 - math.tanh(z) ** 2),
+    "tanh": Activation(Value.tanh, math.tanh, _d(ops.TANH)),
     # sigmoid: σ'(z) = σ(z)(1 − σ(z))
-    "sigmoid": Activation(Value.sigmoid, sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z))),
+    "sigmoid": Activation(Value.sigmoid, sigmoid, _d(ops.SIGMOID)),
     # softplus: h(z) = ln(1 + e^z), h'(z) = σ(z)
     "softplus": Activation(Value.softplus, softplus, sigmoid),
 }

@@ -22,9 +22,28 @@ from autograd.value import as_float, constant
 Loss = Callable[..., Value]
 
 
+def classifies(
+    threshold: float | None = None, labels: tuple[float, float] | None = None
+) -> Callable[[Loss], Loss]:
+    """Say how `fit` and `accuracy` turn one output into a label, for a loss on one output.
+
+    The prediction is the upper label when the output exceeds `threshold` (None: the midpoint
+    of the labels, 0.5 after a sigmoid; 0 for a loss on scores or logits). `labels` is the pair
+    the loss takes whenever the targets fit it (None: {−1, +1} if a target is −1, else {0, 1}).
+    A loss without these marks, a user's function for one, follows the None rules.
+    """
+
+    def mark(loss: Loss) -> Loss:
+        loss.threshold = threshold
+        loss.labels = labels
+        return loss
+
+    return mark
+
+
 def _preds(preds: object, who: str) -> list[Value]:
     if isinstance(preds, Value) or as_float(preds) is not None:
-        return [constant(preds)]  # type: ignore[arg-type]
+        return [constant(preds)]
     if isinstance(preds, (str, bytes)) or not isinstance(preds, Sequence):
         raise ValueError(f"{who}: predictions must be a list of Values, not {type(preds).__name__}")
     if not preds:
@@ -95,6 +114,7 @@ def binary_cross_entropy(probs: Sequence[Value], targets: Sequence[float] | floa
     return autograd.dot(coefs, logs)
 
 
+@classifies(threshold=0.0)
 def binary_cross_entropy_with_logits(
     logits: Sequence[Value], targets: Sequence[float] | float
 ) -> Value:
@@ -159,6 +179,7 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[float]) -> Val
     return autograd.dot(coefs, [lse, *zs])
 
 
+@classifies(threshold=0.0, labels=(-1.0, 1.0))
 def hinge(scores: Sequence[Value], targets: Sequence[float] | float) -> Value:
     """L = (1/K) Σₖ max(0, 1 − tₖsₖ) with tₖ = ±1 (micrograd's max-margin loss)."""
     ss = _preds(scores, "hinge")
@@ -199,6 +220,7 @@ __all__ = [
     "LOSSES",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "classifies",
     "cross_entropy",
     "get",
     "hinge",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 
 from autograd import Value
@@ -76,12 +75,6 @@ class Module:
             )
         for name, p in params:
             p.data = values[name]
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write this model to `path` as JSON, atomically (see `nn.serialize.save`)."""
-        from .serialize import save
-
-        save(self, path)
 
 
 __all__ = ["Module"]

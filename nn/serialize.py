@@ -91,7 +91,7 @@ def _build(arch: Mapping, name: str) -> MLP:
     except (TypeError, ValueError) as e:
         raise ValueError(f"{name}: bad architecture: {e}") from None
     if custom_init:
-        model.init = None  # type: ignore[assignment]
+        model.init = None
     return model
 
 

@@ -11,8 +11,8 @@ step, as micrograd's demo reports it) and only for classification targets:
 - several outputs: the predicted class is argmax of the outputs; the target is a class index
   or a one-hot (probability) list, whose argmax is the class;
 - one output with labels in {0, 1} or {−1, +1}: the prediction is the upper label when the
-  output exceeds a threshold, 0 for losses on scores or logits (`hinge`,
-  `binary_cross_entropy_with_logits`), else the midpoint of the labels (0.5 after a sigmoid).
+  output exceeds a threshold, which the loss carries (`nn.losses.classifies`: 0 for losses on
+  scores or logits), else the midpoint of the labels (0.5 after a sigmoid).
 For other targets (regression) accuracy is left out of the history. `accuracy()` evaluates a
 trained model with the same rule.
 """
@@ -33,7 +33,6 @@ from .data import batches
 from .optim import Optimizer
 
 Judge = Callable[[list[Value], object], bool]
-SCORE_LOSSES = (_losses.hinge, _losses.binary_cross_entropy_with_logits)
 METRICS = ("accuracy",)
 
 
@@ -85,13 +84,18 @@ def classifier(nout: int, y: Sequence, loss: Callable) -> Judge | None:
             return lambda preds, t: _argmax([p.data for p in preds]) == _argmax(t)
         return None
     labels = {_scalar(t) for t in y}
-    if labels <= {-1.0, 1.0} and (-1.0 in labels or loss is _losses.hinge):
+    pair = getattr(loss, "labels", None)  # the loss's own label pair, when it has one
+    if pair is not None and labels <= set(pair):
+        lo, hi = pair
+    elif labels <= {-1.0, 1.0} and -1.0 in labels:
         lo, hi = -1.0, 1.0
     elif labels <= {0.0, 1.0}:
         lo, hi = 0.0, 1.0
     else:
         return None
-    threshold = 0.0 if loss in SCORE_LOSSES else (lo + hi) / 2
+    threshold = getattr(loss, "threshold", None)
+    if threshold is None:
+        threshold = (lo + hi) / 2
     return lambda preds, t: (hi if preds[0].data > threshold else lo) == _scalar(t)
 
 
@@ -142,7 +146,7 @@ def fit(
     measure = "accuracy" in metrics
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # here: it takes longer to import than all of nn
 
         bar = tqdm(total=epochs, unit="epoch", desc="fit")
     try:

@@ -1,4 +1,4 @@
-"""nn.backprop: the notes' δ rules in plain floats, against the engine's backward()."""
+"""nn.notes.backprop: the notes' δ rules in plain floats, against the engine's backward()."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import autograd
 from autograd import Value
 from nn import MLP, losses
 from nn.activations import ACTIVATIONS
-from nn.backprop import (
+from nn.notes.backprop import (
     H_PRIME,
     LOSS_GRADS,
     MATCHING,
@@ -185,7 +185,7 @@ def test_compare_agrees_and_prints_an_aligned_table():
 
 
 def test_table_escapes_html():
-    from nn.backprop import Row
+    from nn.notes.backprop import Row
 
     table = Table([Row("<b>&", 1.0, 1.0, 0.0)])
     assert "&lt;b&gt;&amp;" in table._repr_html_()

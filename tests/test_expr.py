@@ -1,4 +1,4 @@
-"""nn.expr: the allow-listed expression language behind `chainrule graph`."""
+"""nn.app.expr: the allow-listed expression language behind `chainrule graph`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value
-from nn.expr import (
+from nn.app.expr import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,

@@ -26,7 +26,7 @@ def outputs(model):
 def test_round_trip_gives_identical_outputs(tmp_path, arch):
     model = nn.MLP(**arch)
     path = tmp_path / "model.json"
-    model.save(path)
+    nn.save(model, path)
     loaded = nn.load(path)
     assert outputs(loaded) == outputs(model)  # exactly: JSON keeps every float's digits
     assert loaded.state_dict() == model.state_dict()
@@ -56,7 +56,7 @@ def test_the_file_is_plain_json_with_format_version_architecture_and_state(tmp_p
 
 def test_load_into_an_existing_model(tmp_path):
     trained = nn.MLP(2, [3, 1], seed=1)
-    trained.save(tmp_path / "m.json")
+    nn.save(trained, tmp_path / "m.json")
     fresh = nn.MLP(2, [3, 1], seed=2)
     assert serialize.load(tmp_path / "m.json", fresh) is fresh
     assert fresh.state_dict() == trained.state_dict()
@@ -64,7 +64,7 @@ def test_load_into_an_existing_model(tmp_path):
 
 def test_a_custom_initialiser_saves_as_null(tmp_path):
     model = nn.MLP(2, [2], init=lambda n_in, n_out, rng: rng.uniform(-0.1, 0.1), seed=0)
-    model.save(tmp_path / "m.json")
+    nn.save(model, tmp_path / "m.json")
     loaded = nn.load(tmp_path / "m.json")
     assert loaded.init is None and outputs(loaded) == outputs(model)
 
@@ -144,7 +144,7 @@ def test_a_wrong_architecture_lists_every_problem_and_changes_nothing():
 
 
 def test_loading_into_a_model_of_another_shape_names_the_difference(tmp_path):
-    nn.MLP(2, [4, 1], activation="relu").save(tmp_path / "m.json")
+    nn.save(nn.MLP(2, [4, 1], activation="relu"), tmp_path / "m.json")
     model = nn.MLP(2, [3, 1], seed=0)
     before = model.state_dict()
     with pytest.raises(ValueError, match=r"nouts: file \[4, 1\], model \[3, 1\]; activation"):
@@ -200,7 +200,7 @@ def files(directory):
 
 def test_a_failure_while_writing_leaves_the_old_file_whole(tmp_path, monkeypatch):
     path = tmp_path / "m.json"
-    nn.MLP(2, [3, 1], seed=0).save(path)
+    nn.save(nn.MLP(2, [3, 1], seed=0), path)
     old = path.read_bytes()
 
     def half_then_crash(obj, f, **kwargs):
@@ -209,14 +209,14 @@ def test_a_failure_while_writing_leaves_the_old_file_whole(tmp_path, monkeypatch
 
     monkeypatch.setattr(serialize.json, "dump", half_then_crash)
     with pytest.raises(OSError, match="disk full"):
-        nn.MLP(2, [3, 1], seed=1).save(path)
+        nn.save(nn.MLP(2, [3, 1], seed=1), path)
     assert path.read_bytes() == old
     assert files(tmp_path) == ["m.json"]  # the temporary file is gone too
 
 
 def test_a_failed_rename_leaves_the_old_file_whole(tmp_path, monkeypatch):
     path = tmp_path / "m.json"
-    nn.MLP(2, [3, 1], seed=0).save(path)
+    nn.save(nn.MLP(2, [3, 1], seed=0), path)
     old = path.read_bytes()
 
     def no_replace(src, dst):
@@ -224,7 +224,7 @@ def test_a_failed_rename_leaves_the_old_file_whole(tmp_path, monkeypatch):
 
     monkeypatch.setattr(serialize.os, "replace", no_replace)
     with pytest.raises(KeyboardInterrupt):
-        nn.MLP(2, [3, 1], seed=1).save(path)
+        nn.save(nn.MLP(2, [3, 1], seed=1), path)
     assert path.read_bytes() == old
     assert files(tmp_path) == ["m.json"]
 
@@ -240,7 +240,7 @@ def test_save_writes_a_temp_file_in_the_same_directory_then_renames(tmp_path, mo
         real_replace(src, dst)
 
     monkeypatch.setattr(serialize.os, "replace", spy)
-    nn.MLP(2, [1], seed=0).save(tmp_path / "m.json")
+    nn.save(nn.MLP(2, [1], seed=0), tmp_path / "m.json")
     assert calls[0] == "fsync"
     _, directory, name, dst = calls[1]
     assert (
@@ -253,23 +253,24 @@ def test_save_writes_a_temp_file_in_the_same_directory_then_renames(tmp_path, mo
 def test_non_finite_weights_are_refused_before_writing(tmp_path):
     path = tmp_path / "m.json"
     model = nn.MLP(2, [3, 1], seed=0)
-    model.save(path)
+    nn.save(model, path)
     old = path.read_bytes()
     model.layers[1].b[0].data = math.nan
     with pytest.raises(ValueError, match=r"b2\[0\]"):
-        model.save(path)
+        nn.save(model, path)
     assert path.read_bytes() == old and files(tmp_path) == ["m.json"]
 
 
 def test_only_an_mlp_can_be_saved(tmp_path):
     with pytest.raises(TypeError, match="Layer"):
-        nn.Layer(2, 2).save(tmp_path / "layer.json")
+        nn.save(nn.Layer(2, 2), tmp_path / "layer.json")
+    assert not hasattr(nn.Layer(2, 2), "save") and not hasattr(nn.MLP(2, [1]), "save")
 
 
 def test_saving_keeps_the_old_files_permissions(tmp_path):
     path = tmp_path / "m.json"
-    nn.MLP(2, [1], seed=0).save(path)
+    nn.save(nn.MLP(2, [1], seed=0), path)
     assert os.stat(path).st_mode & 0o077  # readable by others under a usual umask, not 0600
     os.chmod(path, 0o640)
-    nn.MLP(2, [1], seed=1).save(path)
+    nn.save(nn.MLP(2, [1], seed=1), path)
     assert os.stat(path).st_mode & 0o777 == 0o640

@@ -1,7 +1,9 @@
 """fit: the micrograd moons demo, batch semantics, metrics, progress, and NaN guarding."""
 
+import ast
 import math
 import time
+from pathlib import Path
 
 import pytest
 
@@ -185,3 +187,25 @@ def test_bad_arguments(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         nn.fit(model, optimizer=nn.SGD(model.parameters(), 0.1), **args)
+
+
+def test_a_loss_carries_how_its_output_becomes_a_label():
+    """fit and accuracy read the threshold and label pair off the loss, not off a list in train."""
+
+    def model(x):
+        return [autograd.Value(0.3)]
+
+    X, y = [[0.0], [1.0]], [1, 1]
+
+    def plain(p, t):
+        return losses.binary_cross_entropy_with_logits(p, t)
+
+    assert nn.accuracy(model, X, y, plain) == 0.0  # a user's callable: midpoint 0.5
+    on_logits = losses.classifies(threshold=0.0)(lambda p, t: plain(p, t))
+    assert nn.accuracy(model, X, y, on_logits) == 1.0
+    assert nn.accuracy(model, X, y, "binary_cross_entropy_with_logits") == 1.0
+    assert losses.hinge.labels == (-1.0, 1.0) and losses.hinge.threshold == 0.0
+    code = ast.parse(Path(nn.train.__file__).read_text(encoding="utf-8"))
+    names = {n.attr for n in ast.walk(code) if isinstance(n, ast.Attribute)}
+    names |= {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+    assert names.isdisjoint(losses.LOSSES)

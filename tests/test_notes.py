@@ -342,7 +342,7 @@ def test_003_3():
 
 
 def test_003_4():
-    """δ^l = σ'(z^l) ⊙ (W^{l+1})ᵀ δ^{l+1} (nn.backprop.deltas against the engine)."""
+    """δ^l = σ'(z^l) ⊙ (W^{l+1})ᵀ δ^{l+1} (nn.notes.backprop.deltas against the engine)."""
     r = check("003-4")
     assert_agree(r)
     assert len(r.engine_values) == 4 + 3 + 2
@@ -545,6 +545,21 @@ def test_every_id_has_its_test_and_its_entry():
     assert len(ids) == 49
     assert _test_names() == {"test_" + i.replace("-", "_") for i in ids}
     assert list(REGISTER) == ids
+
+
+@pytest.mark.skipif(not NOTES_DIR.is_dir(), reason=f"the course notes are not at {NOTES_DIR}")
+def test_each_note_file_has_its_module_holding_its_ids_in_order():
+    """nn.notes.noteNNN checks NNN_….txt: its ENTRIES are the ids NNN-k of EQUATIONS.md."""
+    import importlib
+
+    from nn.notes.register import NOTES
+
+    numbers = sorted(f.name[:3] for f in NOTES_DIR.glob("[0-9][0-9][0-9]_*.txt"))
+    assert [m.__name__ for m in NOTES] == [f"nn.notes.note{n}" for n in numbers]
+    ids = _ids_in_notes()
+    for n in numbers:
+        module = importlib.import_module(f"nn.notes.note{n}")
+        assert [e.id for e in module.ENTRIES] == [i for i in ids if i.startswith(n + "-")]
 
 
 def test_register_order_and_tests_match():

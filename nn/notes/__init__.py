@@ -11,19 +11,21 @@ that the correction holds.
     >>> [r.holds for r in run(["000-2"])]
     [True]
 
-The machinery (Entry, Sides, Result, run) is in `register`, the numbers the checks share in
-`helpers`, and the entries of note file NNN (ids NNN-k) in `lectureNNN`, which add them to
-REGISTER as they are imported: 000 first, so REGISTER keeps the order of EQUATIONS.md.
+The entries of note file NNN_….txt (ids NNN-k) are `noteNNN.ENTRIES`; `register` assembles
+REGISTER from them, note by note, and runs it. An entry's machinery (Entry, Sides, Result, close)
+is in `entry`, the numbers the checks share in `helpers`, and the δ rules of backpropagation by
+hand, which several notes check, in `backprop` (`compare` puts them beside the engine's).
 """
 
-from . import lecture000, lecture001, lecture002, lecture003, lecture004  # noqa: F401 (registers)
+from . import backprop as backprop
+from .entry import ABS_TOL as ABS_TOL
+from .entry import REL_TOL as REL_TOL
+from .entry import Entry, Result, close
+from .entry import Sides as Sides
 from .helpers import X3 as X3
-from .lecture004 import TABLE_004_5 as TABLE_004_5
-from .lecture004 import UA_BOUND as UA_BOUND
-from .lecture004 import UA_FUNCTIONS as UA_FUNCTIONS
-from .register import ABS_TOL as ABS_TOL
-from .register import REGISTER, Entry, Result, UnknownIdError, close, run
-from .register import REL_TOL as REL_TOL
-from .register import Sides as Sides
+from .note004 import TABLE_004_5 as TABLE_004_5
+from .note004 import UA_BOUND as UA_BOUND
+from .note004 import UA_FUNCTIONS as UA_FUNCTIONS
+from .register import REGISTER, UnknownIdError, run
 
-__all__ = ["REGISTER", "Entry", "Result", "UnknownIdError", "close", "run"]
+__all__ = ["REGISTER", "Entry", "Result", "UnknownIdError", "backprop", "close", "run"]

@@ -13,13 +13,15 @@ from .. import losses
 from ..layers import MLP
 
 
-def _d(f: Callable[[Value], Value], x: float) -> float:
+def engine_derivative(f: Callable[[Value], Value], x: float) -> float:
     """The engine's f'(x): build f on a leaf and ask `grad`."""
     v = Value(x)
     return grad(f(v), [v])[0]
 
 
-def _mlp(nin: int, nouts: list[int], activation: str, output: str, seed: int, biases: bool = True):
+def seeded_mlp(
+    nin: int, nouts: list[int], activation: str, output: str, seed: int, biases: bool = True
+):
     """nn.MLP with Xavier weights from `seed`; nn starts biases at 0, so give them values too."""
     model = MLP(nin, nouts, activation=activation, output_activation=output, seed=seed)
     if biases:
@@ -30,29 +32,28 @@ def _mlp(nin: int, nouts: list[int], activation: str, output: str, seed: int, bi
     return model
 
 
-def _named(model) -> dict[str, Value]:
-    named = model.named_parameters()
-    return dict(named.items() if isinstance(named, dict) else named)
+def named_params(model) -> dict[str, Value]:
+    return dict(model.named_parameters())
 
 
-def _W(model, l: int) -> list[list[float]]:  # noqa: E741
+def weights_of(model, l: int) -> list[list[float]]:  # noqa: E741
     return [[w.data for w in row] for row in model.layers[l - 1].W]
 
 
-def _b(model, l: int) -> list[float]:  # noqa: E741
+def biases_of(model, l: int) -> list[float]:  # noqa: E741
     return [v.data for v in model.layers[l - 1].b]
 
 
-def _sig(z: float) -> float:
+def float_sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _matvec(W: list[list[float]], a: Sequence[float], b: Sequence[float] | None = None):
+def matvec(W: list[list[float]], a: Sequence[float], b: Sequence[float] | None = None):
     out = [math.fsum(w * x for w, x in zip(row, a, strict=True)) for row in W]
     return out if b is None else [o + bi for o, bi in zip(out, b, strict=True)]
 
 
-def _solve(A: list[list[float]], y: list[float]) -> list[float]:
+def solve(A: list[list[float]], y: list[float]) -> list[float]:
     """x with A x = y, Gaussian elimination with partial pivoting."""
     n = len(y)
     M = [[*row, yi] for row, yi in zip(A, y, strict=True)]
@@ -72,30 +73,32 @@ def _solve(A: list[list[float]], y: list[float]) -> list[float]:
 X3 = [0.5, -1.2, 0.8]  # the input most checks use
 
 
-def _data(n: int, nin: int, nout: int, seed: int) -> tuple[list[list[float]], list[list[float]]]:
+def random_data(
+    n: int, nin: int, nout: int, seed: int
+) -> tuple[list[list[float]], list[list[float]]]:
     rng = random.Random(seed)
     X = [[rng.uniform(-1.5, 1.5) for _ in range(nin)] for _ in range(n)]
     Y = [[math.sin(sum(x) + k) * 0.8 for k in range(nout)] for x in X]
     return X, Y
 
 
-def _sse_batch(model, X, Y) -> Value:
+def sse_batch(model, X, Y) -> Value:
     return vsum([losses.sse(model(x), y) for x, y in zip(X, Y, strict=True)])
 
 
-def _descend(model, X, Y, eta: float, epochs: int, batch: int | None) -> list[float]:
+def descend(model, X, Y, eta: float, epochs: int, batch: int | None) -> list[float]:
     """w ← w − η ∂L_b/∂w over mini-batches b (the whole set when batch is None); loss per epoch."""
-    params = list(_named(model).values())
+    params = list(named_params(model).values())
     size = len(X) if batch is None else batch
-    history = [_sse_batch(model, X, Y).data]
+    history = [sse_batch(model, X, Y).data]
     for _ in range(epochs):
         for s in range(0, len(X), size):
-            Lb = _sse_batch(model, X[s : s + size], Y[s : s + size])
+            Lb = sse_batch(model, X[s : s + size], Y[s : s + size])
             for p, g in zip(params, grad(Lb, params), strict=True):
                 p.data -= eta * g
-        history.append(_sse_batch(model, X, Y).data)
+        history.append(sse_batch(model, X, Y).data)
     return history
 
 
-def _rand_matrix(rng: random.Random, rows: int, cols: int) -> list[list[float]]:
+def rand_matrix(rng: random.Random, rows: int, cols: int) -> list[list[float]]:
     return [[rng.gauss(0, 0.8) for _ in range(cols)] for _ in range(rows)]

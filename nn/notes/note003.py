@@ -11,38 +11,39 @@ import math
 
 from autograd import grad
 
-from .. import backprop, losses
+from .. import losses
+from . import backprop
+from .entry import Sides, checks, close
 from .helpers import (
-    _W,
     X3,
-    _b,
-    _data,
-    _descend,
-    _matvec,
-    _mlp,
-    _named,
-    _sig,
-    _sse_batch,
+    biases_of,
+    descend,
+    float_sigmoid,
+    matvec,
+    named_params,
+    random_data,
+    seeded_mlp,
+    sse_batch,
+    weights_of,
 )
-from .register import Sides, _entry, close
 
 
-@_entry("003-1", "z^l = W^l a^{l−1} + b^l, a^l = σ(z^l); y = σ(W^L … σ(W¹x + b¹) … + b^L)")
+@checks("003-1", "z^l = W^l a^{l−1} + b^l, a^l = σ(z^l); y = σ(W^L … σ(W¹x + b¹) … + b^L)")
 def _003_1() -> Sides:
-    model = _mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=31)
+    model = seeded_mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=31)
     out = model(X3)
-    W1, W2, W3 = (_W(model, l) for l in (1, 2, 3))  # noqa: E741
-    b1, b2, b3 = (_b(model, l) for l in (1, 2, 3))  # noqa: E741
+    W1, W2, W3 = (weights_of(model, l) for l in (1, 2, 3))  # noqa: E741
+    b1, b2, b3 = (biases_of(model, l) for l in (1, 2, 3))  # noqa: E741
 
     def sig(v: list[float]) -> list[float]:
-        return [_sig(s) for s in v]
+        return [float_sigmoid(s) for s in v]
 
-    y = sig(_matvec(W3, sig(_matvec(W2, sig(_matvec(W1, X3, b1)), b2)), b3))
+    y = sig(matvec(W3, sig(matvec(W2, sig(matvec(W1, X3, b1)), b2)), b3))
     eng = [v.data for v in out]
     notes = list(y)
     a = list(X3)
     for l, layer in enumerate(model.layers, start=1):  # noqa: E741
-        z = _matvec(_W(model, l), a, _b(model, l))
+        z = matvec(weights_of(model, l), a, biases_of(model, l))
         a = sig(z)
         eng += [v.data for v in layer.z] + [v.data for v in layer.a]
         notes += z + a
@@ -55,9 +56,9 @@ def _003_1() -> Sides:
     )
 
 
-@_entry("003-2", "∂z_i^l/∂w_ij^l = a_j^{l−1} for l > 1 and x_j for l = 1")
+@checks("003-2", "∂z_i^l/∂w_ij^l = a_j^{l−1} for l > 1 and x_j for l = 1")
 def _003_2() -> Sides:
-    model = _mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=32)
+    model = seeded_mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=32)
     model(X3)
     eng, notes = [], []
     for l, layer in enumerate(model.layers, start=1):  # noqa: E741
@@ -73,16 +74,16 @@ def _003_2() -> Sides:
     )
 
 
-@_entry("003-3", "δ^L = σ'(z^L) ⊙ ∇C(y)")
+@checks("003-3", "δ^L = σ'(z^L) ⊙ ∇C(y)")
 def _003_3() -> Sides:
-    model = _mlp(3, [4, 2], "sigmoid", "sigmoid", seed=33)
+    model = seeded_mlp(3, [4, 2], "sigmoid", "sigmoid", seed=33)
     t = [1.0, 0.0]
     eng, notes = [], []
     for name in ("sse", "binary_cross_entropy"):
         C = getattr(losses, name)(model(X3), t)
         zL = model.layers[-1].z
         eng += grad(C, zL)
-        y = [_sig(v.data) for v in zL]
+        y = [float_sigmoid(v.data) for v in zL]
         grad_C = (
             [yk - tk for yk, tk in zip(y, t, strict=True)]
             if name == "sse"
@@ -97,9 +98,9 @@ def _003_3() -> Sides:
     )
 
 
-@_entry("003-4", "δ^l = σ'(z^l) ⊙ (W^{l+1})ᵀ δ^{l+1}")
+@checks("003-4", "δ^l = σ'(z^l) ⊙ (W^{l+1})ᵀ δ^{l+1}")
 def _003_4() -> Sides:
-    model = _mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=34)
+    model = seeded_mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=34)
     t = [0.9, 0.1]
     C = losses.sse(model(X3), t)
     eng = [g for layer in model.layers for g in grad(C, layer.z)]
@@ -113,9 +114,9 @@ def _003_4() -> Sides:
     )
 
 
-@_entry("003-5", "∂C/∂w_ij^l = δ_i^l · a_j^{l−1}; ∂C/∂b_i^l = δ_i^l")
+@checks("003-5", "∂C/∂w_ij^l = δ_i^l · a_j^{l−1}; ∂C/∂b_i^l = δ_i^l")
 def _003_5() -> Sides:
-    model = _mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=35)
+    model = seeded_mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=35)
     table = backprop.compare(model, X3, [0.9, 0.1], "sse")
     return Sides(
         [r.autograd for r in table],
@@ -126,19 +127,19 @@ def _003_5() -> Sides:
     )
 
 
-@_entry("003-6", "θ ← θ − η∇C(θ) lowers C for a small enough η")
+@checks("003-6", "θ ← θ − η∇C(θ) lowers C for a small enough η")
 def _003_6() -> Sides:
-    X, Y = _data(6, 2, 1, seed=36)
-    model = _mlp(2, [4, 1], "sigmoid", "linear", seed=36)
-    params = list(_named(model).values())
-    C0 = _sse_batch(model, X, Y)
+    X, Y = random_data(6, 2, 1, seed=36)
+    model = seeded_mlp(2, [4, 1], "sigmoid", "linear", seed=36)
+    params = list(named_params(model).values())
+    C0 = sse_batch(model, X, Y)
     g = grad(C0, params)
     eta = 1e-6
     for p, gi in zip(params, g, strict=True):
         p.data -= eta * gi
-    dC = _sse_batch(model, X, Y).data - C0.data
+    dC = sse_batch(model, X, Y).data - C0.data
     predicted = -eta * math.fsum(gi * gi for gi in g)
-    history = _descend(model, X, Y, 0.1, 20, None)
+    history = descend(model, X, Y, 0.1, 20, None)
     monotone = all(b < a for a, b in itertools.pairwise(history))
     ok = close([dC], [predicted], rel=1e-4) and monotone
     return Sides(
@@ -152,3 +153,14 @@ def _003_6() -> Sides:
         tolerance="relative 1e-4 (second-order term of the step)",
         extra={"C_first": history[0], "C_last": history[-1], "monotone": float(monotone)},
     )
+
+
+ENTRIES = (
+    _003_1,
+    _003_2,
+    _003_3,
+    _003_4,
+    _003_5,
+    _003_6,
+)
+"""This note's entries, in the order of EQUATIONS.md."""

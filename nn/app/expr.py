@@ -163,9 +163,9 @@ class Expr:
         stack: list[Value | float] = []
         for op in self.program:
             if op.kind == "num":
-                stack.append(op.arg)  # type: ignore[arg-type]
+                stack.append(op.arg)
             elif op.kind == "var":
-                stack.append(leaves[op.arg])  # type: ignore[index]
+                stack.append(leaves[op.arg])
             else:
                 n = 2 if op.kind == "binary" else 1
                 operands = stack[-n:]
@@ -212,7 +212,7 @@ def _apply(op: _Op, operands: list) -> Value | float:
         return -a if op.arg == "-" else a
     if op.arg == "abs":
         return abs(a)
-    return getattr(a, op.arg)()  # type: ignore[arg-type]
+    return getattr(a, op.arg)()
 
 
 def _fold(op: _Op, operands: list[float]) -> float | None:
@@ -256,10 +256,10 @@ class _Positions:
             return 1, None, None
         shift = self.col_shift if lineno == 1 else 0
         line = lineno + self.line_shift
-        col = self.char_col(line, node.col_offset + shift)  # type: ignore[attr-defined]
+        col = self.char_col(line, node.col_offset + shift)
         end = None
-        if getattr(node, "end_lineno", None) == lineno and node.end_col_offset is not None:  # type: ignore[attr-defined]
-            end = self.char_col(line, node.end_col_offset + shift)  # type: ignore[attr-defined]
+        if getattr(node, "end_lineno", None) == lineno and node.end_col_offset is not None:
+            end = self.char_col(line, node.end_col_offset + shift)
         return line, col, end
 
 
@@ -337,18 +337,18 @@ def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
             raise ExprError(reason, text, line, col)
         t = type(node)
         if t is ast.BinOp:
-            if type(node.op) not in _BINARY:  # type: ignore[attr-defined]
+            if type(node.op) not in _BINARY:
                 raise _operator_error(node, text, pos)
-            stack.append((node.right, depth + 1))  # type: ignore[attr-defined]
-            stack.append((node.left, depth + 1))  # type: ignore[attr-defined]
+            stack.append((node.right, depth + 1))
+            stack.append((node.left, depth + 1))
         elif t is ast.UnaryOp:
-            if type(node.op) not in _UNARY:  # type: ignore[attr-defined]
+            if type(node.op) not in _UNARY:
                 raise _operator_error(node, text, pos)
-            stack.append((node.operand, depth + 1))  # type: ignore[attr-defined]
+            stack.append((node.operand, depth + 1))
         elif t is ast.Constant:
-            _check_number(node, reject)  # type: ignore[arg-type]
+            _check_number(node, reject)
         elif t is ast.Name:
-            name = node.id  # type: ignore[attr-defined]
+            name = node.id
             if not NAME.fullmatch(name):
                 raise reject(
                     f"name {name!r} is not allowed: a variable is letters and digits, "
@@ -359,7 +359,7 @@ def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
                 raise reject(f"{name!r} is a function: call it as {name}(...)", node)
             variables.setdefault(name)
         elif t is ast.Call:
-            func = node.func  # type: ignore[attr-defined]
+            func = node.func
             if type(func) is not ast.Name:
                 line, col, end = pos.of(node)
                 seg = text.split("\n")[line - 1][col:end] if col is not None else "this"
@@ -373,12 +373,12 @@ def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
                 raise reject(
                     f"function {func.id!r} is not allowed; the functions are: {known}", func
                 )
-            if node.keywords:  # type: ignore[attr-defined]
-                raise reject(f"{func.id}() takes no keyword arguments", node.keywords[0])  # type: ignore[attr-defined]
-            n = len(node.args)  # type: ignore[attr-defined]
+            if node.keywords:
+                raise reject(f"{func.id}() takes no keyword arguments", node.keywords[0])
+            n = len(node.args)
             if n != 1:
                 raise reject(f"{func.id}() takes exactly one argument ({n} given)", node)
-            stack.append((node.args[0], depth + 1))  # type: ignore[attr-defined]
+            stack.append((node.args[0], depth + 1))
         else:
             what = _NODE_NAMES.get(t, f"{t.__name__} expression")
             raise reject(f"{what} is not allowed ({_ALLOWED})", node)
@@ -401,7 +401,7 @@ def _check_number(node: ast.Constant, reject: Callable[[str, ast.AST], ExprError
 
 def _operator_error(node: ast.AST, text: str, pos: _Positions) -> ExprError:
     """Point at the operator itself: `x // y` gets its caret under `//`."""
-    sym = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)  # type: ignore[attr-defined]
+    sym = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
     reason = f"operator `{sym}` is not allowed; the operators are + - * / ** and unary -"
     line, col, end = pos.of(node)
     if type(node) is ast.BinOp:
@@ -430,20 +430,20 @@ def _lower(root: ast.expr, text: str, pos: _Positions) -> tuple[_Op, ...]:
         t = type(node)
         line, col, end = pos.of(node)
         if t is ast.Constant:
-            program.append(_Op("num", float(node.value), col, end, line))  # type: ignore[attr-defined]
+            program.append(_Op("num", float(node.value), col, end, line))
             continue
         if t is ast.Name:
-            program.append(_Op("var", node.id, col, end, line))  # type: ignore[attr-defined]
+            program.append(_Op("var", node.id, col, end, line))
             continue
         if t is ast.BinOp:
-            children = [node.left, node.right]  # type: ignore[attr-defined]
-            op = _Op("binary", _BINARY[type(node.op)], col, end, line)  # type: ignore[attr-defined]
+            children = [node.left, node.right]
+            op = _Op("binary", _BINARY[type(node.op)], col, end, line)
         elif t is ast.UnaryOp:
-            children = [node.operand]  # type: ignore[attr-defined]
-            op = _Op("unary", _UNARY[type(node.op)], col, end, line)  # type: ignore[attr-defined]
+            children = [node.operand]
+            op = _Op("unary", _UNARY[type(node.op)], col, end, line)
         else:  # a checked Call
-            children = [node.args[0]]  # type: ignore[attr-defined]
-            op = _Op("call", node.func.id, col, end, line)  # type: ignore[attr-defined]
+            children = [node.args[0]]
+            op = _Op("call", node.func.id, col, end, line)
         if not expanded:
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(children))
@@ -451,7 +451,7 @@ def _lower(root: ast.expr, text: str, pos: _Positions) -> tuple[_Op, ...]:
         n = len(children)
         operands = program[-n:]
         if all(o.kind == "num" for o in operands):
-            folded = _fold(op, [o.arg for o in operands])  # type: ignore[misc]
+            folded = _fold(op, [o.arg for o in operands])
             if folded is not None:
                 if not abs(folded) <= MAX_NUMBER:
                     raise ExprError(

@@ -14,20 +14,20 @@ from autograd import Value, backward_steps, dot, grad
 from autograd import sum as vsum
 
 from .. import losses
+from .entry import Sides, checks
 from .helpers import (
-    _W,
     X3,
-    _b,
-    _d,
-    _matvec,
-    _mlp,
-    _named,
-    _sig,
+    biases_of,
+    engine_derivative,
+    float_sigmoid,
+    matvec,
+    named_params,
+    seeded_mlp,
+    weights_of,
 )
-from .register import Sides, _entry
 
 
-@_entry("001-1", "Multivariable chain rule: dC/dw = Σ_i (dC/dz_i)(dz_i/dw)")
+@checks("001-1", "Multivariable chain rule: dC/dw = Σ_i (dC/dz_i)(dz_i/dw)")
 def _001_1() -> Sides:
     ws = (0.4, -1.3)
     eng, notes = [], []
@@ -37,7 +37,7 @@ def _001_1() -> Sides:
             z1, z2, z3 = w**2, w.sin(), 3 * w + 1
             return z1 * z2 + z3.tanh() * z1
 
-        eng.append(_d(C, w0))
+        eng.append(engine_derivative(C, w0))
         z1, z2, z3 = w0**2, math.sin(w0), 3 * w0 + 1
         dC_dz = (z2 + math.tanh(z3), z1, z1 * (1 - math.tanh(z3) ** 2))
         dz_dw = (2 * w0, math.cos(w0), 3.0)
@@ -50,14 +50,14 @@ def _001_1() -> Sides:
     )
 
 
-@_entry("001-2", "z^m = W^m a^{m−1} + b^m; dz_i^m/dW_ij^m = a_j^{m−1}, zero for other rows")
+@checks("001-2", "z^m = W^m a^{m−1} + b^m; dz_i^m/dW_ij^m = a_j^{m−1}, zero for other rows")
 def _001_2() -> Sides:
-    model = _mlp(3, [4, 3, 2], "tanh", "linear", seed=12)
+    model = seeded_mlp(3, [4, 3, 2], "tanh", "linear", seed=12)
     model(X3)
     layer = model.layers[1]  # m = 2
     a_prev = [v.data for v in model.layers[0].a]
     flat = [w for row in layer.W for w in row]
-    z_formula = _matvec(_W(model, 2), a_prev, _b(model, 2))
+    z_formula = matvec(weights_of(model, 2), a_prev, biases_of(model, 2))
     eng, notes, written = [v.data for v in layer.z], list(z_formula), list(z_formula)
     rows, cols = len(layer.W), len(a_prev)
     for i, z in enumerate(layer.z):
@@ -78,11 +78,11 @@ def _001_2() -> Sides:
     )
 
 
-@_entry("001-3", "dC/dW^m = (dC/dz^m)·(a^{m−1})ᵀ and dC/db^m = dC/dz^m")
+@checks("001-3", "dC/dW^m = (dC/dz^m)·(a^{m−1})ᵀ and dC/db^m = dC/dz^m")
 def _001_3() -> Sides:
-    model = _mlp(3, [4, 3, 2], "tanh", "linear", seed=13)
+    model = seeded_mlp(3, [4, 3, 2], "tanh", "linear", seed=13)
     C = losses.sse(model(X3), [0.3, -0.6])
-    named = _named(model)
+    named = named_params(model)
     eng, notes = [], []
     for m, layer in enumerate(model.layers, start=1):
         dz = grad(C, layer.z)
@@ -99,16 +99,16 @@ def _001_3() -> Sides:
     )
 
 
-@_entry("001-4", "dC/dz^m = ((W^{m+1})ᵀ dC/dz^{m+1}) ∘ da^m/dz^m")
+@checks("001-4", "dC/dz^m = ((W^{m+1})ᵀ dC/dz^{m+1}) ∘ da^m/dz^m")
 def _001_4() -> Sides:
-    model = _mlp(3, [3, 3, 3], "tanh", "linear", seed=14)  # square W², W³: the ᵀ matters
+    model = seeded_mlp(3, [3, 3, 3], "tanh", "linear", seed=14)  # square W², W³: the ᵀ matters
     C = losses.sse(model(X3), [0.3, -0.6, 0.1])
     eng, notes, written = [], [], []
     for m in (1, 2):
         z = model.layers[m - 1].z
         eng += grad(C, z)
         up = grad(C, model.layers[m].z)
-        W = _W(model, m + 1)
+        W = weights_of(model, m + 1)
         h = [1 - math.tanh(v.data) ** 2 for v in z]
         WT_up = [math.fsum(W[k][i] * up[k] for k in range(len(up))) for i in range(len(z))]
         W_up = [math.fsum(W[i][k] * up[k] for k in range(len(up))) for i in range(len(z))]
@@ -127,9 +127,9 @@ def _001_4() -> Sides:
     )
 
 
-@_entry("001-5", "Sigmoid output, C = (y−1)·log(1−a^L) − y·log(a^L) ⇒ dC/dz^L = a^L − y")
+@checks("001-5", "Sigmoid output, C = (y−1)·log(1−a^L) − y·log(a^L) ⇒ dC/dz^L = a^L − y")
 def _001_5() -> Sides:
-    model = _mlp(2, [3, 1], "sigmoid", "sigmoid", seed=15)
+    model = seeded_mlp(2, [3, 1], "sigmoid", "sigmoid", seed=15)
     eng, notes, cs, bces = [], [], [], []
     for y in (1.0, 0.0, 0.3):
         out = model([0.4, -0.9])
@@ -149,13 +149,13 @@ def _001_5() -> Sides:
     )
 
 
-@_entry("001-6", "Repeated ·W and ·σ' (σ' ≤ 1/4) make gradients vanish or explode with depth")
+@checks("001-6", "Repeated ·W and ·σ' (σ' ≤ 1/4) make gradients vanish or explode with depth")
 def _001_6() -> Sides:
     depth = 12
     eng, notes, extra = [], [], {}
     for w in (1.0, 8.0):  # |w·σ'(0)| = 1/4 (vanishes), 2 (explodes)
-        model = _mlp(1, [1] * depth, "sigmoid", "sigmoid", seed=16)
-        named = _named(model)
+        model = seeded_mlp(1, [1] * depth, "sigmoid", "sigmoid", seed=16)
+        named = named_params(model)
         for l in range(1, depth + 1):  # noqa: E741
             named[f"W{l}[0,0]"].data = w
             named[f"b{l}[0]"].data = -w / 2  # keeps every z^l at 0 for a⁰ = 0.5
@@ -163,10 +163,10 @@ def _001_6() -> Sides:
         out = model([x])[0]
         g = grad(out, [x] + [named[f"b{l}[0]"] for l in range(1, depth + 1)])  # noqa: E741
         eng += g
-        sp = _sig(0.0) * (1 - _sig(0.0))
+        sp = float_sigmoid(0.0) * (1 - float_sigmoid(0.0))
         notes += [(w * sp) ** depth] + [sp * (w * sp) ** (depth - l) for l in range(1, depth + 1)]  # noqa: E741
         extra[f"dx_w{w:g}"] = g[0]
-    peak = max(_d(lambda v: v.sigmoid(), t / 10) for t in range(-50, 51))
+    peak = max(engine_derivative(lambda v: v.sigmoid(), t / 10) for t in range(-50, 51))
     eng.append(peak)
     notes.append(0.25)
     return Sides(
@@ -180,7 +180,7 @@ def _001_6() -> Sides:
     )
 
 
-@_entry("001-7", "o = Σ w_i x_i, x_i ~ N(0,1), w_i ~ N(0,σ²): E[o] = 0, Var[o] = n_in σ²")
+@checks("001-7", "o = Σ w_i x_i, x_i ~ N(0,1), w_i ~ N(0,σ²): E[o] = 0, Var[o] = n_in σ²")
 def _001_7() -> Sides:
     rng = random.Random(17)
     n_in, sigma, N = 16, 0.5, 4000
@@ -206,16 +206,16 @@ def _001_7() -> Sides:
     )
 
 
-@_entry("001-8", "Xavier/Glorot: σ = √(2/(n_in+n_out)) balances forward and backward variance")
+@checks("001-8", "Xavier/Glorot: σ = √(2/(n_in+n_out)) balances forward and backward variance")
 def _001_8() -> Sides:
     n_in, n_out, models, draws = 24, 8, 40, 15
     rng = random.Random(18)
     sigma2 = 2 / (n_in + n_out)
     fwd, bwd, ws = [], [], []
     for s in range(models):
-        model = _mlp(n_in, [n_out], "linear", "linear", seed=1800 + s, biases=False)
+        model = seeded_mlp(n_in, [n_out], "linear", "linear", seed=1800 + s, biases=False)
         ws += [w.data for row in model.layers[0].W for w in row]
-        b = _b(model, 1)
+        b = biases_of(model, 1)
         for _ in range(draws):
             x = [Value(rng.gauss(0, 1)) for _ in range(n_in)]
             z = model(x)
@@ -241,18 +241,23 @@ def _001_8() -> Sides:
     )
 
 
-@_entry("001-9", "Autograd example: h = ReLU(W_h x + b_h), o = W_o h + b_o, L = (y − o)²")
+@checks("001-9", "Autograd example: h = ReLU(W_h x + b_h), o = W_o h + b_o, L = (y − o)²")
 def _001_9() -> Sides:
-    model = _mlp(2, [3, 1], "relu", "linear", seed=19)
+    model = seeded_mlp(2, [3, 1], "relu", "linear", seed=19)
     x, y = [0.7, -0.4], 1.5
     o = model(x)[0]
     L = (y - o) ** 2
-    named = _named(model)
+    named = named_params(model)
     eng = grad(L, list(named.values()))
     # the primitive ops of the notes: m_h = W_h x, z_h = m_h + b_h, h = ReLU(z_h),
     # m_o = W_o h, o = m_o + b_o, e = y − o, L = e²
-    Wh, bh, Wo, bo = _W(model, 1), _b(model, 1), _W(model, 2)[0], _b(model, 2)[0]
-    z_h = _matvec(Wh, x, bh)
+    Wh, bh, Wo, bo = (
+        weights_of(model, 1),
+        biases_of(model, 1),
+        weights_of(model, 2)[0],
+        biases_of(model, 2)[0],
+    )
+    z_h = matvec(Wh, x, bh)
     h = [max(z, 0.0) for z in z_h]
     e = y - (math.fsum(w * v for w, v in zip(Wo, h, strict=True)) + bo)
     dL_de, de_do, do_dmo, do_dbo = 2 * e, -1.0, 1.0, 1.0
@@ -273,3 +278,17 @@ def _001_9() -> Sides:
         "weight and bias against the product of the local derivatives dL/de·de/do·do/dm_o·"
         f"dm_o/dh·dh/dz_h·dz_h/dm_h·dm_h/dW_h; backward took {len(steps)} steps.",
     )
+
+
+ENTRIES = (
+    _001_1,
+    _001_2,
+    _001_3,
+    _001_4,
+    _001_5,
+    _001_6,
+    _001_7,
+    _001_8,
+    _001_9,
+)
+"""This note's entries, in the order of EQUATIONS.md."""

@@ -39,7 +39,8 @@ from typing import Any, NamedTuple
 
 from autograd import sum as vsum
 
-from .activations import ACTIVATIONS, sigmoid
+from .. import losses
+from ..activations import ACTIVATIONS, sigmoid
 
 # ---- activations and their derivatives, from the notes ----------------------------------------
 
@@ -177,15 +178,12 @@ PAIRS: tuple[Pair, ...] = (
 
 def loss_name(loss: str | Callable) -> str:
     """The name of a loss of `nn.losses`, given as its name or as the function itself."""
-    from . import losses
-
-    table = getattr(losses, "LOSSES", {})
     if isinstance(loss, str):
         if loss not in LOSS_GRADS:
             known = ", ".join(sorted(LOSS_GRADS))
             raise ValueError(f"unknown loss {loss!r}; known losses: {known}")
         return loss
-    for name, fn in table.items():
+    for name, fn in losses.LOSSES.items():
         if fn is loss and name in LOSS_GRADS:
             return name
     raise ValueError(
@@ -195,8 +193,6 @@ def loss_name(loss: str | Callable) -> str:
 
 
 def _loss_fn(name: str) -> Callable:
-    from . import losses
-
     return getattr(losses, name)
 
 
@@ -419,9 +415,9 @@ def autograd_gradients(
         xs, ts = [_floats(x, "x")], [target]
     k = len(model.layers[-1].b)
     ts = [_check_target(name, t, k) for t in ts]
-    named = list(_named_parameters(model))
+    named = list(model.named_parameters())
     saved_grads = [p.grad for _, p in named]
-    saved_za = [(getattr(lay, "z", None), getattr(lay, "a", None)) for lay in model.layers]
+    saved_za = [(lay.z, lay.a) for lay in model.layers]
     try:
         for _, p in named:
             p.grad = 0.0
@@ -431,13 +427,7 @@ def autograd_gradients(
         for (_, p), g in zip(named, saved_grads, strict=True):
             p.grad = g
         for lay, (z, a) in zip(model.layers, saved_za, strict=True):
-            if z is not None or hasattr(lay, "z"):
-                lay.z, lay.a = z, a
-
-
-def _named_parameters(model: Any):
-    named = model.named_parameters()
-    return named.items() if isinstance(named, dict) else named
+            lay.z, lay.a = z, a
 
 
 def compare(model: Any, x: Sequence[Any], target: Any, loss: str | Callable) -> Table:
@@ -445,7 +435,7 @@ def compare(model: Any, x: Sequence[Any], target: Any, loss: str | Callable) -> 
     manual = manual_gradients(model, x, target, loss)
     auto = autograd_gradients(model, x, target, loss)
     rows = Table()
-    for name, _ in _named_parameters(model):
+    for name, _ in model.named_parameters():
         m, a = manual[name], auto[name]
         rows.append(Row(name, m, a, abs(m - a)))
     return rows

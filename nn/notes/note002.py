@@ -13,21 +13,25 @@ from collections.abc import Callable
 from autograd import Value, backward_steps, dot, grad, topological_order
 
 from .. import losses
-from ..backprop import softmax
+from .backprop import softmax
+from .entry import Sides, checks, close
 from .helpers import (
     X3,
-    _matvec,
-    _mlp,
-    _rand_matrix,
-    _sig,
+    float_sigmoid,
+    matvec,
+    rand_matrix,
+    seeded_mlp,
 )
-from .register import Sides, _entry, close
 
 _HS: dict[str, tuple[Callable[[Value], Value], Callable[[float], float], Callable[[float], float]]]
 _HS = {
     "tanh": (lambda v: v.tanh(), math.tanh, lambda s: 1 - math.tanh(s) ** 2),
-    "sigmoid": (lambda v: v.sigmoid(), _sig, lambda s: _sig(s) * (1 - _sig(s))),
-    "softplus": (lambda v: v.softplus(), lambda s: math.log1p(math.exp(s)), _sig),
+    "sigmoid": (
+        lambda v: v.sigmoid(),
+        float_sigmoid,
+        lambda s: float_sigmoid(s) * (1 - float_sigmoid(s)),
+    ),
+    "softplus": (lambda v: v.softplus(), lambda s: math.log1p(math.exp(s)), float_sigmoid),
 }
 
 
@@ -48,13 +52,13 @@ def _deep_grads(h: str, Ws, w, x, y) -> list[float]:
     return grad(f, [v for VW in VWs for row in VW for v in row] + vw)
 
 
-@_entry("002-1", "r = Σ_c w_c h(W_c x) − y: ∂f/∂w_c = r·h(W_c x), ∂f/∂W_cj = r·v_c·x_j")
+@checks("002-1", "r = Σ_c w_c h(W_c x) − y: ∂f/∂w_c = r·h(W_c x), ∂f/∂W_cj = r·v_c·x_j")
 def _002_1() -> Sides:
     rng = random.Random(21)
     k, d = 4, 3
-    W, w, x, y = _rand_matrix(rng, k, d), [rng.gauss(0, 1) for _ in range(k)], X3, 0.7
+    W, w, x, y = rand_matrix(rng, k, d), [rng.gauss(0, 1) for _ in range(k)], X3, 0.7
     _, h, dh = _HS["tanh"]
-    s = _matvec(W, x)
+    s = matvec(W, x)
     r = math.fsum(wc * h(sc) for wc, sc in zip(w, s, strict=True)) - y
     v = [wc * dh(sc) for wc, sc in zip(w, s, strict=True)]
     notes = [r * v[c] * x[j] for c in range(k) for j in range(d)] + [r * h(sc) for sc in s]
@@ -66,16 +70,16 @@ def _002_1() -> Sides:
     )
 
 
-@_entry("002-2", "Two hidden layers: ∂f/∂W⁽²⁾_cc' = r v_c z⁽¹⁾_c', ∂f/∂W⁽¹⁾_cj = r(Σ v W⁽²⁾)h' x_j")
+@checks("002-2", "Two hidden layers: ∂f/∂W⁽²⁾_cc' = r v_c z⁽¹⁾_c', ∂f/∂W⁽¹⁾_cj = r(Σ v W⁽²⁾)h' x_j")
 def _002_2() -> Sides:
     rng = random.Random(22)
     k, d = 4, 3
-    W1, W2 = _rand_matrix(rng, k, d), _rand_matrix(rng, k, k)
+    W1, W2 = rand_matrix(rng, k, d), rand_matrix(rng, k, k)
     w, x, y = [rng.gauss(0, 1) for _ in range(k)], X3, -0.4
     _, h, dh = _HS["sigmoid"]
-    s1 = _matvec(W1, x)
+    s1 = matvec(W1, x)
     z1 = [h(v) for v in s1]
-    s2 = _matvec(W2, z1)
+    s2 = matvec(W2, z1)
     z2 = [h(v) for v in s2]
     r = math.fsum(a * b for a, b in zip(w, z2, strict=True)) - y
     v = [w[c] * dh(s2[c]) for c in range(k)]
@@ -93,16 +97,16 @@ def _002_2() -> Sides:
     )
 
 
-@_entry("002-3", "Three hidden layers: the same recursion once more")
+@checks("002-3", "Three hidden layers: the same recursion once more")
 def _002_3() -> Sides:
     rng = random.Random(23)
     k, d = 3, 3
-    Ws = [_rand_matrix(rng, k, d), _rand_matrix(rng, k, k), _rand_matrix(rng, k, k)]
+    Ws = [rand_matrix(rng, k, d), rand_matrix(rng, k, k), rand_matrix(rng, k, k)]
     w, x, y = [rng.gauss(0, 1) for _ in range(k)], X3, 0.25
     _, h, dh = _HS["softplus"]
     s, zs = [], [list(x)]
     for W in Ws:
-        s.append(_matvec(W, zs[-1]))
+        s.append(matvec(W, zs[-1]))
         zs.append([h(v) for v in s[-1]])
     r = math.fsum(a * b for a, b in zip(w, zs[3], strict=True)) - y
     # v_c = w_c h'(·) at layer 3; b_c and d_c carry it down through W⁽³⁾ and W⁽²⁾
@@ -124,7 +128,7 @@ def _002_3() -> Sides:
 
 def _count(d: int, k: int, m: int) -> tuple[int, int]:
     """Multiplications by weights in the forward pass; local-derivative products in backward."""
-    model = _mlp(d, [k] * m + [1], "tanh", "linear", seed=24)
+    model = seeded_mlp(d, [k] * m + [1], "tanh", "linear", seed=24)
     out = model([0.1 * (i + 1) for i in range(d)])[0]
     fwd = 0
     for node in topological_order(out):
@@ -136,7 +140,7 @@ def _count(d: int, k: int, m: int) -> tuple[int, int]:
     return fwd, bwd
 
 
-@_entry("002-4", "Cost: O(dk + mk²) forward for m layers of k units on d inputs; backward the same")
+@checks("002-4", "Cost: O(dk + mk²) forward for m layers of k units on d inputs; backward the same")
 def _002_4() -> Sides:
     sizes = [(3, 4, 1), (3, 8, 2), (3, 16, 3), (5, 16, 2)]
     fwd, bwd, formula = [], [], []
@@ -160,7 +164,7 @@ def _002_4() -> Sides:
     )
 
 
-@_entry("002-5", "Softmax loss is cross-entropy: −log softmax(z)_c = −Σ_k t_k ln y_k")
+@checks("002-5", "Softmax loss is cross-entropy: −log softmax(z)_c = −Σ_k t_k ln y_k")
 def _002_5() -> Sides:
     z0, c = [1.2, -0.4, 0.3, 2.0], 2
     z = [Value(v) for v in z0]
@@ -177,3 +181,13 @@ def _002_5() -> Sides:
         f"−z_c + ln Σ e^z = {softmax_loss:.10g}.",
         extra={"softmax_loss": softmax_loss},
     )
+
+
+ENTRIES = (
+    _002_1,
+    _002_2,
+    _002_3,
+    _002_4,
+    _002_5,
+)
+"""This note's entries, in the order of EQUATIONS.md."""

@@ -15,39 +15,42 @@ from autograd import Value, dot, grad
 from autograd import softmax as vsoftmax
 from autograd import sum as vsum
 
-from .. import backprop, losses
-from ..backprop import softmax
+from .. import losses
+from . import backprop
+from .backprop import softmax
+from .entry import Sides, checks, close
 from .helpers import (
-    _W,
     X3,
-    _b,
-    _d,
-    _data,
-    _descend,
-    _matvec,
-    _mlp,
-    _named,
-    _rand_matrix,
-    _sig,
-    _solve,
-    _sse_batch,
+    biases_of,
+    descend,
+    engine_derivative,
+    float_sigmoid,
+    matvec,
+    named_params,
+    rand_matrix,
+    random_data,
+    seeded_mlp,
+    solve,
+    sse_batch,
+    weights_of,
 )
-from .register import Sides, _entry, close
 
 
-@_entry("004-1", "Folding the biases into the weights with x₀ = z₀ = 1 gives the same outputs")
+@checks("004-1", "Folding the biases into the weights with x₀ = z₀ = 1 gives the same outputs")
 def _004_1() -> Sides:
-    model = _mlp(3, [4, 2], "tanh", "sigmoid", seed=41)
+    model = seeded_mlp(3, [4, 2], "tanh", "sigmoid", seed=41)
     xv = [Value(v) for v in X3]
     out = model(xv)
     eng = [v.data for v in out] + [g for yk in out for g in grad(yk, xv)]
-    W1 = [[b, *row] for row, b in zip(_W(model, 1), _b(model, 1), strict=True)]  # w_j0 = bias
-    W2 = [[b, *row] for row, b in zip(_W(model, 2), _b(model, 2), strict=True)]
+    W1 = [
+        [b, *row] for row, b in zip(weights_of(model, 1), biases_of(model, 1), strict=True)
+    ]  # w_j0 = bias
+    W2 = [[b, *row] for row, b in zip(weights_of(model, 2), biases_of(model, 2), strict=True)]
     x = [1.0, *X3]  # x₀ = 1
-    a_hidden = _matvec(W1, x)
+    a_hidden = matvec(W1, x)
     z = [1.0, *[math.tanh(a) for a in a_hidden]]  # z₀ = 1
-    a_out = _matvec(W2, z)
-    y = [_sig(a) for a in a_out]
+    a_out = matvec(W2, z)
+    y = [float_sigmoid(a) for a in a_out]
     # ∂y_k/∂x_i = σ'(a_k) Σ_j w_kj h'(a_j) w_ji, through the folded weights
     dy = [
         y[k]
@@ -67,18 +70,23 @@ def _004_1() -> Sides:
     )
 
 
-@_entry("004-2", "All-linear hidden units: the network equals one with no hidden layer")
+@checks("004-2", "All-linear hidden units: the network equals one with no hidden layer")
 def _004_2() -> Sides:
-    model = _mlp(3, [4, 2], "linear", "linear", seed=42)
-    W1, W2, b1, b2 = _W(model, 1), _W(model, 2), _b(model, 1), _b(model, 2)
+    model = seeded_mlp(3, [4, 2], "linear", "linear", seed=42)
+    W1, W2, b1, b2 = (
+        weights_of(model, 1),
+        weights_of(model, 2),
+        biases_of(model, 1),
+        biases_of(model, 2),
+    )
     W = [[math.fsum(W2[k][j] * W1[j][i] for j in range(4)) for i in range(3)] for k in range(2)]
-    b = _matvec(W2, b1, b2)
+    b = matvec(W2, b1, b2)
     eng, notes = [], []
     for x0 in (X3, [-0.3, 0.9, 1.7]):
         xv = [Value(v) for v in x0]
         out = model(xv)
         eng += [v.data for v in out] + [g for yk in out for g in grad(yk, xv)]
-        notes += _matvec(W, x0, b) + [w for row in W for w in row]
+        notes += matvec(W, x0, b) + [w for row in W for w in row]
     return Sides(
         eng,
         notes,
@@ -87,7 +95,7 @@ def _004_2() -> Sides:
     )
 
 
-@_entry("004-3", "Sum of squares, binary CE, K binary labels, categorical CE with softmax")
+@checks("004-3", "Sum of squares, binary CE, K binary labels, categorical CE with softmax")
 def _004_3() -> Sides:
     eng, notes = [], []
     # sum of squares, 3 examples × 2 outputs
@@ -146,7 +154,7 @@ def _004_3() -> Sides:
     )
 
 
-@_entry("004-4", "One-hot target: H(y, p) = −Σ_i y_i log p_i = −log p_c")
+@checks("004-4", "One-hot target: H(y, p) = −Σ_i y_i log p_i = −log p_c")
 def _004_4() -> Sides:
     p0, c = [0.15, 0.6, 0.25], 1
     p = [Value(v) for v in p0]
@@ -171,7 +179,7 @@ TABLE_004_5 = (
 """The notes' four-example table: ground truth (one-hot) and predicted probabilities."""
 
 
-@_entry("004-5", "The four-example table: categorical CE of each row and of the table")
+@checks("004-5", "The four-example table: categorical CE of each row and of the table")
 def _004_5() -> Sides:
     eng, notes, grads = [], [], []
     for _, t, p0 in TABLE_004_5:
@@ -197,18 +205,18 @@ def _004_5() -> Sides:
     )  # fmt: skip
 
 
-@_entry("004-6", "Linear outputs, E_n = ½Σ_k (y_nk − t_nk)²: ∂E_n/∂w_ji = (y_nj − t_nj) x_ni")
+@checks("004-6", "Linear outputs, E_n = ½Σ_k (y_nk − t_nk)²: ∂E_n/∂w_ji = (y_nj − t_nj) x_ni")
 def _004_6() -> Sides:
-    model = _mlp(3, [2], "linear", "linear", seed=46)
+    model = seeded_mlp(3, [2], "linear", "linear", seed=46)
     t = [0.4, -0.3]
     out = model(X3)
     E = losses.sse(out, t)
-    named = _named(model)
+    named = named_params(model)
     y = [v.data for v in out]
     xb = [*X3, 1.0]
     notes = {f"W1[{j},{i}]": (y[j] - t[j]) * xb[i] for j in range(2) for i in range(3)}
     notes |= {f"b1[{j}]": (y[j] - t[j]) * xb[3] for j in range(2)}
-    sig_model = _mlp(3, [2], "linear", "sigmoid", seed=46)
+    sig_model = seeded_mlp(3, [2], "linear", "sigmoid", seed=46)
     s_out = sig_model(X3)
     g_sig = grad(losses.sse(s_out, t), [sig_model.layers[0].W[0][0]])[0]
     plain = (s_out[0].data - t[0]) * X3[0]
@@ -224,9 +232,9 @@ def _004_6() -> Sides:
     )
 
 
-@_entry("004-7", "δ_j ≡ ∂E_n/∂a_j; ∂E_n/∂w_ji = δ_j z_i")
+@checks("004-7", "δ_j ≡ ∂E_n/∂a_j; ∂E_n/∂w_ji = δ_j z_i")
 def _004_7() -> Sides:
-    model = _mlp(3, [4, 2], "tanh", "linear", seed=47)
+    model = seeded_mlp(3, [4, 2], "tanh", "linear", seed=47)
     E = losses.sse(model(X3), [0.5, -0.5])
     eng, notes, written = [], [], []
     for l, layer in enumerate(model.layers, start=1):  # noqa: E741
@@ -250,7 +258,7 @@ def _004_7() -> Sides:
     )
 
 
-@_entry("004-8", "δ_k = y_k − t_k for identity + squares, sigmoid + binary CE, softmax + CE")
+@checks("004-8", "δ_k = y_k − t_k for identity + squares, sigmoid + binary CE, softmax + CE")
 def _004_8() -> Sides:
     eng, notes = [], []
     t2 = [1.0, 0.0]
@@ -260,7 +268,7 @@ def _004_8() -> Sides:
         ("linear", lambda o: losses.cross_entropy(o, 1), [0.0, 1.0, 0.0], 3),
     )
     for n, (out_act, loss, t, k) in enumerate(cases):
-        model = _mlp(3, [4, k], "tanh", out_act, seed=480 + n)
+        model = seeded_mlp(3, [4, k], "tanh", out_act, seed=480 + n)
         E = loss(model(X3))
         zL = model.layers[-1].z
         eng += grad(E, zL)
@@ -268,7 +276,7 @@ def _004_8() -> Sides:
         if n == 2:
             y = softmax([v.data for v in zL])  # cross_entropy's softmax of the logits
         notes += [yk - tk for yk, tk in zip(y, t, strict=True)]
-    sq = _mlp(3, [4, 2], "tanh", "sigmoid", seed=481)
+    sq = seeded_mlp(3, [4, 2], "tanh", "sigmoid", seed=481)
     E = losses.sse(sq(X3), t2)
     off = grad(E, sq.layers[-1].z)[0]
     y0 = sq.layers[-1].a[0].data
@@ -282,9 +290,9 @@ def _004_8() -> Sides:
     )
 
 
-@_entry("004-9", "δ_j = h'(a_j) Σ_k w_kj δ_k for hidden units")
+@checks("004-9", "δ_j = h'(a_j) Σ_k w_kj δ_k for hidden units")
 def _004_9() -> Sides:
-    model = _mlp(3, [4, 3, 2], "tanh", "linear", seed=49)
+    model = seeded_mlp(3, [4, 3, 2], "tanh", "linear", seed=49)
     t = [0.2, -0.1]
     out = model(X3)
     E = losses.sse(out, t)
@@ -293,7 +301,7 @@ def _004_9() -> Sides:
     delta_k = [y - tk for y, tk in zip(as_[3], t, strict=True)]  # output units: identity + squares
     notes: list[float] = []
     for l in (2, 1):  # noqa: E741
-        W = _W(model, l + 1)
+        W = weights_of(model, l + 1)
         delta_k = [
             (1 - math.tanh(a) ** 2) * math.fsum(W[k][j] * delta_k[k] for k in range(len(W)))
             for j, a in enumerate(zs[l])
@@ -307,12 +315,12 @@ def _004_9() -> Sides:
     )
 
 
-@_entry("004-10", "Batch: ∂E/∂w_ji = Σ_n ∂E_n/∂w_ji")
+@checks("004-10", "Batch: ∂E/∂w_ji = Σ_n ∂E_n/∂w_ji")
 def _004_10() -> Sides:
-    model = _mlp(2, [3, 2], "tanh", "linear", seed=410)
-    X, Y = _data(5, 2, 2, seed=410)
-    named = _named(model)
-    eng = grad(_sse_batch(model, X, Y), list(named.values()))
+    model = seeded_mlp(2, [3, 2], "tanh", "linear", seed=410)
+    X, Y = random_data(5, 2, 2, seed=410)
+    named = named_params(model)
+    eng = grad(sse_batch(model, X, Y), list(named.values()))
     per = [backprop.manual_gradients(model, x, y, "sse") for x, y in zip(X, Y, strict=True)]
     return Sides(
         eng,
@@ -324,8 +332,8 @@ def _004_10() -> Sides:
 
 def _classic_step(W1, b1, W2, b2, x, t, eta, written=False):
     """One step of the notes' loop (sigmoid units, squares): new (W1, b1, W2, b2) in floats."""
-    z = [_sig(s) for s in _matvec(W1, x, b1)]
-    y = [_sig(s) for s in _matvec(W2, z, b2)]
+    z = [float_sigmoid(s) for s in matvec(W1, x, b1)]
+    y = [float_sigmoid(s) for s in matvec(W2, z, b2)]
     if written:  # the hand-written variants: f(f − 1) where σ' = f(1 − f)
         d_out = [(tk - yk) * yk * (yk - 1) for yk, tk in zip(y, t, strict=True)]
         d_hid = [
@@ -346,8 +354,8 @@ def _classic_step(W1, b1, W2, b2, x, t, eta, written=False):
 
 
 def _sse_float(W1, b1, W2, b2, x, t) -> float:
-    z = [_sig(s) for s in _matvec(W1, x, b1)]
-    y = [_sig(s) for s in _matvec(W2, z, b2)]
+    z = [float_sigmoid(s) for s in matvec(W1, x, b1)]
+    y = [float_sigmoid(s) for s in matvec(W2, z, b2)]
     return 0.5 * math.fsum((yk - tk) ** 2 for yk, tk in zip(y, t, strict=True))
 
 
@@ -355,16 +363,16 @@ def _flat(W1, b1, W2, b2) -> list[float]:
     return [w for row in W1 for w in row] + list(b1) + [w for row in W2 for w in row] + list(b2)
 
 
-@_entry(
+@checks(
     "004-11", "Classic loop: δ_k ← y_k(1−y_k)(t_k − y_k), δ_h ← z_h(1−z_h)Σ w_kh δ_k, w ← w + ηδx"
 )
 def _004_11() -> Sides:
-    model = _mlp(2, [3, 2], "sigmoid", "sigmoid", seed=411)
+    model = seeded_mlp(2, [3, 2], "sigmoid", "sigmoid", seed=411)
     x, t, eta = [0.6, -0.9], [1.0, 0.0], 0.5
-    named = _named(model)
+    named = named_params(model)
     E = losses.sse(model(x), t)
     g = dict(zip(named, grad(E, list(named.values())), strict=True))
-    weights = (_W(model, 1), _b(model, 1), _W(model, 2), _b(model, 2))
+    weights = (weights_of(model, 1), biases_of(model, 1), weights_of(model, 2), biases_of(model, 2))
     order = list(named)  # W1 row by row, b1, W2, b2: the layout of _flat
     eng = [named[n].data - eta * g[n] for n in order]  # w ← w − η ∂E/∂w, ∂E/∂w by the engine
     right = _classic_step(*weights, x, t, eta)
@@ -392,7 +400,7 @@ def _004_11() -> Sides:
     )  # fmt: skip
 
 
-@_entry("004-12", "tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ); tanh' = 1 − tanh²")
+@checks("004-12", "tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ); tanh' = 1 − tanh²")
 def _004_12() -> Sides:
     xs = (-1.7, -0.2, 0.6, 2.2)
 
@@ -405,14 +413,16 @@ def _004_12() -> Sides:
         v = Value(x)
         vals.append(composed(v).data)
     return Sides(
-        vals + [_d(composed, x) for x in xs] + [_d(lambda v: v.tanh(), x) for x in xs],
+        vals
+        + [engine_derivative(composed, x) for x in xs]
+        + [engine_derivative(lambda v: v.tanh(), x) for x in xs],
         [math.tanh(x) for x in xs] + [1 - tk**2 for tk in t] * 2,
         f"At x = {xs}: (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) built from the engine's exp against tanh x, and "
         "the engine's derivatives of that expression and of the tanh op against 1 − tanh².",
     )
 
 
-@_entry("004-13", "Gudermannian gd(x) = ∫₀ˣ dt/cosh t = 2·arctan(tanh(x/2)); gd'(x) = 1/cosh x")
+@checks("004-13", "Gudermannian gd(x) = ∫₀ˣ dt/cosh t = 2·arctan(tanh(x/2)); gd'(x) = 1/cosh x")
 def _004_13() -> Sides:
     xs = (-2.0, -0.5, 0.3, 1.5)
 
@@ -425,7 +435,7 @@ def _004_13() -> Sides:
         return h / 3 * math.fsum(s)
 
     return Sides(
-        [gd(Value(x)).data for x in xs] + [_d(gd, x) for x in xs],
+        [gd(Value(x)).data for x in xs] + [engine_derivative(gd, x) for x in xs],
         [integral(x) for x in xs] + [1 / math.cosh(x) for x in xs],
         f"At x = {xs}: 2·atan(tanh(x/2)) built with the engine against ∫₀ˣ dt/cosh t (Simpson, "
         "2000 intervals), and its engine derivative against 1/cosh x.",
@@ -434,7 +444,7 @@ def _004_13() -> Sides:
 
 def _fit_levenberg_marquardt(model, X: list[float], Y: list[float], iters: int) -> float:
     """Least squares on ½Σ(ŷ − y)² with Jacobians from the engine; returns the RMS error."""
-    params = list(_named(model).values())
+    params = list(named_params(model).values())
     n = len(params)
 
     def residuals() -> list[Value]:
@@ -451,7 +461,7 @@ def _fit_levenberg_marquardt(model, X: list[float], Y: list[float], iters: int) 
         while True:
             A = [[JTJ[i][j] + (lam * (1 + JTJ[i][i]) if i == j else 0.0) for j in range(n)]
                  for i in range(n)]  # fmt: skip
-            step = _solve(A, [-g for g in JTr])
+            step = solve(A, [-g for g in JTr])
             for p, o, s in zip(params, old, step, strict=True):
                 p.data = o + s
             new = residuals()
@@ -477,13 +487,13 @@ UA_BOUND = 0.05
 """The fit counts as fitted when its RMS error over the 50 points is below this."""
 
 
-@_entry("004-14", "3 tanh hidden units + linear output, trained on 50 points, fit x², sin, |x|, H")
+@checks("004-14", "3 tanh hidden units + linear output, trained on 50 points, fit x², sin, |x|, H")
 def _004_14() -> Sides:
     rng = random.Random(414)
     X = [rng.uniform(-1, 1) for _ in range(50)]
     rms = {}
     for name, f in UA_FUNCTIONS.items():
-        model = _mlp(1, [3, 1], "tanh", "linear", seed=414)
+        model = seeded_mlp(1, [3, 1], "tanh", "linear", seed=414)
         rms[name] = _fit_levenberg_marquardt(model, X, [f(x) for x in X], iters=40)
     spread = {n: math.sqrt(math.fsum((f(x) - math.fsum(map(f, X)) / 50) ** 2 for x in X) / 50)
               for n, f in UA_FUNCTIONS.items()}  # fmt: skip
@@ -504,14 +514,14 @@ def _004_14() -> Sides:
     )
 
 
-@_entry("004-15", "Gradient descent w ← w − η∇E and on-line SGD w ← w − η∇E_n")
+@checks("004-15", "Gradient descent w ← w − η∇E and on-line SGD w ← w − η∇E_n")
 def _004_15() -> Sides:
-    X, Y = _data(6, 2, 1, seed=415)
+    X, Y = random_data(6, 2, 1, seed=415)
     eta = 0.1
     # the engine's updates: one GD step on E, then one epoch of SGD on each E_n
-    model = _mlp(2, [3, 1], "tanh", "linear", seed=415)
-    params = list(_named(model).values())
-    for p, g in zip(params, grad(_sse_batch(model, X, Y), params), strict=True):
+    model = seeded_mlp(2, [3, 1], "tanh", "linear", seed=415)
+    params = list(named_params(model).values())
+    for p, g in zip(params, grad(sse_batch(model, X, Y), params), strict=True):
         p.data -= eta * g
     gd_engine = [p.data for p in params]
     for x, y in zip(X, Y, strict=True):
@@ -519,8 +529,8 @@ def _004_15() -> Sides:
             p.data -= eta * g
     sgd_engine = [p.data for p in params]
     # the notes' updates in floats, gradients from the δ rules (nn.backprop), never backward()
-    twin = _mlp(2, [3, 1], "tanh", "linear", seed=415)
-    tw = _named(twin)
+    twin = seeded_mlp(2, [3, 1], "tanh", "linear", seed=415)
+    tw = named_params(twin)
     total = backprop.manual_gradients(twin, X, Y, "sse")
     for n, p in tw.items():
         p.data -= eta * total[n]
@@ -530,9 +540,9 @@ def _004_15() -> Sides:
         for n, p in tw.items():
             p.data -= eta * g[n]
     sgd_notes = [p.data for p in tw.values()]
-    E0 = _sse_batch(_mlp(2, [3, 1], "tanh", "linear", seed=415), X, Y).data
-    E_gd = _descend(_mlp(2, [3, 1], "tanh", "linear", seed=415), X, Y, eta, 10, None)[-1]
-    E_sgd = _descend(_mlp(2, [3, 1], "tanh", "linear", seed=415), X, Y, eta, 10, 1)[-1]
+    E0 = sse_batch(seeded_mlp(2, [3, 1], "tanh", "linear", seed=415), X, Y).data
+    E_gd = descend(seeded_mlp(2, [3, 1], "tanh", "linear", seed=415), X, Y, eta, 10, None)[-1]
+    E_sgd = descend(seeded_mlp(2, [3, 1], "tanh", "linear", seed=415), X, Y, eta, 10, 1)[-1]
     return Sides(
         gd_engine + sgd_engine,
         gd_notes + sgd_notes,
@@ -544,16 +554,16 @@ def _004_15() -> Sides:
     )
 
 
-@_entry("004-16", "Jacobian J_ij = ∂y_i/∂x_j, and ∂L/∂x = Jᵀ ∂L/∂y for a scalar L")
+@checks("004-16", "Jacobian J_ij = ∂y_i/∂x_j, and ∂L/∂x = Jᵀ ∂L/∂y for a scalar L")
 def _004_16() -> Sides:
     rng = random.Random(416)
-    W = _rand_matrix(rng, 3, 2)
+    W = rand_matrix(rng, 3, 2)
     x0 = [0.4, -0.7]
     x = [Value(v) for v in x0]
     y = [dot(row, x).tanh() for row in W]  # y = tanh(Wx): 2 inputs, 3 outputs
     L = vsum([yi**2 for yi in y]) * 0.5 + y[0] * y[2]
     J_engine = [grad(yi, x) for yi in y]
-    s = _matvec(W, x0)
+    s = matvec(W, x0)
     yf = [math.tanh(v) for v in s]
     J = [[(1 - yf[i] ** 2) * W[i][j] for j in range(2)] for i in range(3)]  # ∂y_i/∂x_j
     dL_dy = [yf[0] + yf[2], yf[1], yf[2] + yf[0]]
@@ -566,7 +576,7 @@ def _004_16() -> Sides:
     )
 
 
-@_entry("004-17", "y_j = Σ_i w_ij x_i (2 in, 3 out): ∂y_j/∂x_i = w_ij, ∂L/∂w_ij = (∂L/∂y_j)·x_i")
+@checks("004-17", "y_j = Σ_i w_ij x_i (2 in, 3 out): ∂y_j/∂x_i = w_ij, ∂L/∂w_ij = (∂L/∂y_j)·x_i")
 def _004_17() -> Sides:
     w0 = [[0.3, -1.1, 0.8], [0.5, 0.2, -0.6]]  # w_ij: input i, output j
     x0 = [1.4, -0.9]
@@ -587,7 +597,7 @@ def _004_17() -> Sides:
     )
 
 
-@_entry("004-18", "Y = XW + B: ∂L/∂W = Xᵀ∂L/∂Y, ∂L/∂X = (∂L/∂Y)Wᵀ, ∂L/∂B = ∂L/∂Y (row-summed)")
+@checks("004-18", "Y = XW + B: ∂L/∂W = Xᵀ∂L/∂Y, ∂L/∂X = (∂L/∂Y)Wᵀ, ∂L/∂B = ∂L/∂Y (row-summed)")
 def _004_18() -> Sides:
     X0 = [[0.2, -1.0], [1.3, 0.4], [-0.6, 0.9]]  # 3 rows × 2 inputs
     W0 = [[0.5, -0.3, 1.2], [0.8, 0.1, -0.7]]  # 2 × 3
@@ -611,3 +621,26 @@ def _004_18() -> Sides:
         "write ∂L/∂B = ∂L/∂Y, true for a full bias matrix; a bias row shared by the rows of X "
         "takes the sum over rows.",
     )
+
+
+ENTRIES = (
+    _004_1,
+    _004_2,
+    _004_3,
+    _004_4,
+    _004_5,
+    _004_6,
+    _004_7,
+    _004_8,
+    _004_9,
+    _004_10,
+    _004_11,
+    _004_12,
+    _004_13,
+    _004_14,
+    _004_15,
+    _004_16,
+    _004_17,
+    _004_18,
+)
+"""This note's entries, in the order of EQUATIONS.md."""

@@ -14,38 +14,39 @@ import random
 from autograd import Value, dot, grad
 from autograd import sum as vsum
 
-from .. import backprop, losses
+from .. import losses
+from . import backprop
+from .entry import Sides, checks, close
 from .helpers import (
-    _W,
     X3,
-    _b,
-    _d,
-    _data,
-    _descend,
-    _matvec,
-    _mlp,
-    _named,
-    _sig,
-    _solve,
-    _sse_batch,
+    biases_of,
+    descend,
+    engine_derivative,
+    float_sigmoid,
+    matvec,
+    named_params,
+    random_data,
+    seeded_mlp,
+    solve,
+    sse_batch,
+    weights_of,
 )
-from .register import Sides, _entry, close
 
 
-@_entry("000-1", "h(x) = e^{x²} ⇒ h'(x) = 2x·e^{x²}")
+@checks("000-1", "h(x) = e^{x²} ⇒ h'(x) = 2x·e^{x²}")
 def _000_1() -> Sides:
     xs = (-1.1, 0.3, 0.9)
     return Sides(
-        [_d(lambda x: (x**2).exp(), x) for x in xs],
+        [engine_derivative(lambda x: (x**2).exp(), x) for x in xs],
         [2 * x * math.exp(x * x) for x in xs],
         f"h'(x) at x = {xs}: engine grad of exp(x**2) against 2x·e^(x²).",
     )
 
 
-@_entry("000-2", "h(x) = e^{(2x+3)²}: h'(x) = e^{(2x+3)²}·2(2x+3)·2 = 4(2x+3)e^{(2x+3)²}")
+@checks("000-2", "h(x) = e^{(2x+3)²}: h'(x) = e^{(2x+3)²}·2(2x+3)·2 = 4(2x+3)e^{(2x+3)²}")
 def _000_2() -> Sides:
     xs = (-1.25, -1.0, 0.1)
-    eng = [_d(lambda x: ((2 * x + 3) ** 2).exp(), x) for x in xs]
+    eng = [engine_derivative(lambda x: ((2 * x + 3) ** 2).exp(), x) for x in xs]
     chain = [math.exp((2 * x + 3) ** 2) * 2 * (2 * x + 3) * 2 for x in xs]
     written = [6 * (2 * x + 3) * math.exp((2 * x + 3) ** 2) for x in xs]
     return Sides(
@@ -60,7 +61,7 @@ def _000_2() -> Sides:
     )
 
 
-@_entry("000-3", "h(x) = f(g(t(x))) ⇒ h'(x) = f'(g(t(x)))·g'(t(x))·t'(x)")
+@checks("000-3", "h(x) = f(g(t(x))) ⇒ h'(x) = f'(g(t(x)))·g'(t(x))·t'(x)")
 def _000_3() -> Sides:
     xs = (-0.7, 0.35)
     # (f, g, t) as Value functions, and their derivatives as the notes write them
@@ -74,7 +75,7 @@ def _000_3() -> Sides:
     eng, notes = [], []
     for f, g, t, df, dg, dt, g_, t_ in chains:
         for x in xs:
-            eng.append(_d(lambda v, f=f, g=g, t=t: f(g(t(v))), x))
+            eng.append(engine_derivative(lambda v, f=f, g=g, t=t: f(g(t(v))), x))
             notes.append(df(g_(t_(x))) * dg(t_(x)) * dt(x))
     return Sides(
         eng,
@@ -84,11 +85,13 @@ def _000_3() -> Sides:
     )
 
 
-@_entry("000-4", "σ(x) = 1/(1+e^{−x}), σ'(x) = σ(x)(1−σ(x))")
+@checks("000-4", "σ(x) = 1/(1+e^{−x}), σ'(x) = σ(x)(1−σ(x))")
 def _000_4() -> Sides:
     xs = (-3.0, -0.5, 0.0, 0.7, 2.5)
-    composed = [_d(lambda x: 1 / (1 + (-x).exp()), x) for x in xs]  # chain rule through primitives
-    op = [_d(lambda x: x.sigmoid(), x) for x in xs]
+    composed = [
+        engine_derivative(lambda x: 1 / (1 + (-x).exp()), x) for x in xs
+    ]  # chain rule through primitives
+    op = [engine_derivative(lambda x: x.sigmoid(), x) for x in xs]
     formula = [(1 / (1 + math.exp(-x))) * (1 - 1 / (1 + math.exp(-x))) for x in xs]
     return Sides(
         composed + op,
@@ -98,7 +101,7 @@ def _000_4() -> Sides:
     )
 
 
-@_entry("000-5", "Gradient descent x ← x − η f'(x) reaches the minimiser of f")
+@checks("000-5", "Gradient descent x ← x − η f'(x) reaches the minimiser of f")
 def _000_5() -> Sides:
     # f(x) = eˣ − 2x has its minimum where f'(x) = eˣ − 2 = 0: x* = ln 2.
     x, eta, steps = 2.0, 0.3, 80
@@ -119,19 +122,21 @@ def _000_5() -> Sides:
     )
 
 
-@_entry("000-6", "Bias units folded in (θ = [σ(Wθ); 1]) give the same outputs as z = Wa + b")
+@checks("000-6", "Bias units folded in (θ = [σ(Wθ); 1]) give the same outputs as z = Wa + b")
 def _000_6() -> Sides:
     p, H1 = 3, 4
-    model = _mlp(p, [H1, 3, 2], "sigmoid", "sigmoid", seed=6)
+    model = seeded_mlp(p, [H1, 3, 2], "sigmoid", "sigmoid", seed=6)
     out = [v.data for v in model(X3)]
     theta = [*X3, 1.0]  # θ⁽⁰⁾ = [x; 1]
     for l in range(1, len(model.layers) + 1):  # noqa: E741
-        W_hat = [[*row, b] for row, b in zip(_W(model, l), _b(model, l), strict=True)]  # [W | b]
-        theta_hat = [_sig(s) for s in _matvec(W_hat, theta)]
+        W_hat = [
+            [*row, b] for row, b in zip(weights_of(model, l), biases_of(model, l), strict=True)
+        ]  # [W | b]
+        theta_hat = [float_sigmoid(s) for s in matvec(W_hat, theta)]
         theta = theta_hat if l == len(model.layers) else [*theta_hat, 1.0]
         if l == 1:
             theta1_len = len(theta)
-    n_first = sum(1 for n in _named(model) if n.startswith(("W1[", "b1[")))
+    n_first = sum(1 for n in named_params(model) if n.startswith(("W1[", "b1[")))
     H2 = len(model.layers[1].b)
     return Sides(
         [*out, n_first, theta1_len],
@@ -144,10 +149,10 @@ def _000_6() -> Sides:
     )
 
 
-@_entry("000-7", "L(w) = ½ Σ_d ‖y_d − ŷ_d‖² (half sum of squares over the data set)")
+@checks("000-7", "L(w) = ½ Σ_d ‖y_d − ŷ_d‖² (half sum of squares over the data set)")
 def _000_7() -> Sides:
-    model = _mlp(2, [3, 2], "tanh", "linear", seed=7)
-    X, Y = _data(10, 2, 2, seed=7)
+    model = seeded_mlp(2, [3, 2], "tanh", "linear", seed=7)
+    X, Y = random_data(10, 2, 2, seed=7)
     preds = [model(x) for x in X]
     L = vsum([losses.sse(p, y) for p, y in zip(preds, Y, strict=True)])
     flat = [v for p in preds for v in p]
@@ -167,12 +172,12 @@ def _000_7() -> Sides:
     )
 
 
-@_entry("000-8", "Output layer: ∂L_d/∂w_ji = −(y_j − θ_j)·θ_j(1−θ_j)·θ_i = −δ_j θ_i")
+@checks("000-8", "Output layer: ∂L_d/∂w_ji = −(y_j − θ_j)·θ_j(1−θ_j)·θ_i = −δ_j θ_i")
 def _000_8() -> Sides:
-    model = _mlp(3, [4, 2], "sigmoid", "sigmoid", seed=8)
+    model = seeded_mlp(3, [4, 2], "sigmoid", "sigmoid", seed=8)
     y = [0.9, 0.2]
     L = losses.sse(model(X3), y)
-    named = _named(model)
+    named = named_params(model)
     names = [n for n in named if n.startswith(("W2[", "b2["))]
     eng = grad(L, [named[n] for n in names])
     _, as_ = backprop.forward_pass(model, X3)
@@ -191,19 +196,19 @@ def _000_8() -> Sides:
     )
 
 
-@_entry("000-9", "Hidden layer: δ_j = o_j(1−o_j)·Σ_z δ_z w_zj and ∂L/∂w_ji = −δ_j o_i")
+@checks("000-9", "Hidden layer: δ_j = o_j(1−o_j)·Σ_z δ_z w_zj and ∂L/∂w_ji = −δ_j o_i")
 def _000_9() -> Sides:
-    model = _mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=9)
+    model = seeded_mlp(3, [4, 3, 2], "sigmoid", "sigmoid", seed=9)
     y = [0.9, 0.2]
     L = losses.sse(model(X3), y)
-    named = _named(model)
+    named = named_params(model)
     names = [n for n in named if not n.startswith(("W3[", "b3["))]
     eng = grad(L, [named[n] for n in names])
     _, o = backprop.forward_pass(model, X3)
     Lyr = len(model.layers)
     delta = {Lyr: [(y[j] - t) * t * (1 - t) for j, t in enumerate(o[Lyr])]}
     for m in range(Lyr - 1, 0, -1):
-        W_down = _W(model, m + 1)
+        W_down = weights_of(model, m + 1)
         delta[m] = [
             o[m][j]
             * (1 - o[m][j])
@@ -236,17 +241,19 @@ def _000_9() -> Sides:
     )
 
 
-@_entry("000-10", "GD, SGD, mini-batch: batch gradient = Σ per-example gradients; each lowers L")
+@checks("000-10", "GD, SGD, mini-batch: batch gradient = Σ per-example gradients; each lowers L")
 def _000_10() -> Sides:
-    X, Y = _data(8, 2, 1, seed=10)
-    model = _mlp(2, [3, 1], "tanh", "linear", seed=10)
-    named = _named(model)
-    eng = grad(_sse_batch(model, X, Y), list(named.values()))
+    X, Y = random_data(8, 2, 1, seed=10)
+    model = seeded_mlp(2, [3, 1], "tanh", "linear", seed=10)
+    named = named_params(model)
+    eng = grad(sse_batch(model, X, Y), list(named.values()))
     per = [backprop.manual_gradients(model, x, y, "sse") for x, y in zip(X, Y, strict=True)]
     summed = [math.fsum(g[n] for g in per) for n in named]
     runs = {}
     for label, batch in (("GD", None), ("SGD", 1), ("mini-batch", 4)):
-        runs[label] = _descend(_mlp(2, [3, 1], "tanh", "linear", seed=10), X, Y, 0.05, 15, batch)
+        runs[label] = descend(
+            seeded_mlp(2, [3, 1], "tanh", "linear", seed=10), X, Y, 0.05, 15, batch
+        )
     lowered = all(h[-1] < h[0] for h in runs.values())
     summary = ", ".join(f"{k} {h[0]:.6g} → {h[-1]:.6g}" for k, h in runs.items())
     return Sides(
@@ -260,7 +267,7 @@ def _000_10() -> Sides:
     )
 
 
-@_entry("000-11", "Linear regression: gradient descent on ½Σ(wᵀx − y)² reaches w = (XᵀX)⁻¹Xᵀy")
+@checks("000-11", "Linear regression: gradient descent on ½Σ(wᵀx − y)² reaches w = (XᵀX)⁻¹Xᵀy")
 def _000_11() -> Sides:
     rng = random.Random(11)
     X = [[rng.gauss(0, 1), rng.gauss(0, 1), 1.0] for _ in range(20)]  # trailing 1: intercept
@@ -273,10 +280,26 @@ def _000_11() -> Sides:
             wi.data -= eta * g
     XtX = [[math.fsum(x[i] * x[j] for x in X) for j in range(3)] for i in range(3)]
     Xty = [math.fsum(x[i] * t for x, t in zip(X, y, strict=True)) for i in range(3)]
-    closed = _solve(XtX, Xty)
+    closed = solve(XtX, Xty)
     return Sides(
         [wi.data for wi in w],
         closed,
         f"20 points, ŷ = w₁x₁ + w₂x₂ + w₃: {steps} steps of gradient descent (η = {eta}, "
         "gradient from the engine) against the closed form (XᵀX)⁻¹Xᵀy solved in floats.",
     )
+
+
+ENTRIES = (
+    _000_1,
+    _000_2,
+    _000_3,
+    _000_4,
+    _000_5,
+    _000_6,
+    _000_7,
+    _000_8,
+    _000_9,
+    _000_10,
+    _000_11,
+)
+"""This note's entries, in the order of EQUATIONS.md."""

@@ -1,0 +1,94 @@
+"""The `chainrule` command line: `demo`, `graph EXPR` and `check`, one module per command.
+
+Exit status: 0 on success; 1 when the work itself fails (a domain error at the given point, a
+file that cannot be written, an equation of the register that does not hold); 2 for bad
+usage (unknown options, a rejected expression, malformed `--at` or `--ids`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from . import check_cmd, demo_cmd, graph_cmd
+from .command import Formatter, RunError, UsageError
+
+PROG = "chainrule"
+COMMANDS = (demo_cmd, graph_cmd, check_cmd)  # in the order `--help` lists them
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `chainrule` argument parser with its three subcommands."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "chainrule: a scalar reverse-mode autograd engine for learning and teaching\n"
+            "backpropagation. Show the engine at work without opening a notebook."
+        ),
+        epilog=(
+            "examples:\n"
+            "  chainrule demo --epochs 100 --out chainrule-demo\n"
+            '  chainrule graph "exp((2*x+3)**2)" --at x=0.1 --out graph.svg\n'
+            "  chainrule check --ids 000-2,004-5\n\n"
+            "Run 'chainrule COMMAND --help' for the options of each command.\n"
+            "Exit status: 0 success, 1 the work failed, 2 bad usage or a rejected expression."
+        ),
+        formatter_class=Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_to(sub)
+    return parser
+
+
+def _version() -> str:
+    try:
+        return version("chainrule")
+    except PackageNotFoundError:  # not installed: running from a source tree
+        return "unknown"
+
+
+def _safe_streams() -> None:
+    """✓, ✗ and ∂ must not crash a terminal whose encoding lacks them."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError):
+                reconfigure(errors="backslashreplace")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `chainrule` with `argv` (default: sys.argv[1:]) and return the exit status."""
+    _safe_streams()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, or argparse's own usage errors
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except UsageError as e:
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except RunError as e:
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `chainrule graph ... --dot | head`: the reader left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit flush does not fail again
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
