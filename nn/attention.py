@@ -2,11 +2,11 @@
 
 At position t a head compares its query q with the keys k_u of every position u ≤ t,
   aᵤ = q·kᵤ/√d,  s = softmax(a),  oⱼ = Σᵤ sᵤvᵤⱼ,
-one `dot` node per score, one `softmax` node per weight and one `dot` node per output. Going
-backward, with gⱼ = ∂L/∂oⱼ:
+a `dot` node and a `*1/√d` per score, one `softmax` node per weight and one `dot` node per
+output. Going backward, with gⱼ = ∂L/∂oⱼ:
   ∂L/∂vᵤⱼ = sᵤgⱼ,  eᵤ = ∂L/∂sᵤ = Σⱼ gⱼvᵤⱼ,  ∂L/∂aᵤ = Σ_w e_w s_w(δ_wu − sᵤ) = sᵤ(eᵤ − Σ_w s_w e_w),
   ∂L/∂qᵢ = Σᵤ (∂L/∂aᵤ) kᵤᵢ/√d,  ∂L/∂kᵤᵢ = (∂L/∂aᵤ) qᵢ/√d.
-Causality needs no mask: position t only ever sees the keys and values cached before it.
+Causality needs no mask: position t only ever sees the keys and values cached up to it.
 """
 
 from __future__ import annotations
