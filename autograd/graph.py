@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import render, topological_order
+from . import foreign, render, topological_order
 from .dot_text import COLD, check_drawable, dot_source, highlight_paths, highlight_values
 from .files import write_atomic
 from .value import Value
@@ -74,7 +74,12 @@ def draw(
     """The graph behind `root`: values as records (label | data | grad), ops as small nodes,
     local derivatives ∂z/∂x on the edges; `highlight` colours every path from those values to
     `root`, the paths whose products of local derivatives sum to their gradient. Graphs of more
-    than `max_nodes` values raise ValueError (counted before anything is drawn)."""
+    than `max_nodes` values raise ValueError (counted before anything is drawn). `root` may be
+    a node of a learner's own engine (micrograd lecture or microgpt style): see `foreign`."""
+    if not isinstance(root, Value):
+        root, highlight, show_local_grads = foreign.for_draw(
+            root, highlight, show_local_grads, max_nodes
+        )
     check_drawable(root, rankdir, max_nodes, "draw")
     order = topological_order(root)
     sources = highlight_values(highlight, set(order))

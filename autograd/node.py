@@ -68,6 +68,11 @@ class Node:
         return self._db
 
     @property
+    def primitive(self) -> Op | None:
+        """The op-table entry that made this node (`autograd.ops.MUL`, …); None for a leaf."""
+        return self._op
+
+    @property
     def op(self) -> str:
         """The op's display name, with its folded number (`*2`, `softmax[1]`); "" for a leaf."""
         op = self._op

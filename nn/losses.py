@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import autograd
-from autograd import Value
+from autograd import Value, ops
 from autograd.value import as_float, constant
 
 Loss = Callable[..., Value]
@@ -137,7 +137,8 @@ def _softmax_outputs(values: list[Value]) -> bool:
     """True when `values` are the outputs of one `autograd.softmax` call, in order."""
     first = values[0].parents
     return len(first) == len(values) and all(
-        v.op == f"softmax[{k}]" and v.parents == first for k, v in enumerate(values)
+        v.primitive is ops.SOFTMAX and v.param == k and v.parents == first
+        for k, v in enumerate(values)
     )
 
 

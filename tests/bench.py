@@ -3,6 +3,8 @@
 Workloads, each run interleaved engine by engine so both see the same machine state:
   1a  one training step of micrograd's demo, graph built op by op exactly as micrograd builds it
   1b  the same step with chainrule's own nn.MLP (n-ary dot nodes, one sum node)
+  1c  1b's graph traced once and compiled to straight-line code (`Trace.compile`), replayed
+      each step with the new weights: no graph built; the time to trace and compile is shown
   2   forward + backward per op on a chain of 10^4 ops
   3   bytes per node (tracemalloc) of the demo step's graph
   4   one GPT training step (microgpt's model): microgpt's Value design, chainrule's Value in the
@@ -92,6 +94,35 @@ def nn_step(model: MLP, X, y) -> float:
         for p in params:
             p.data -= LR * p.grad
     return total.data
+
+
+def demo_loss(model: MLP, X, y) -> Value:
+    """nn_step's loss: hinge over the scores + α·Σθ²."""
+    scores = [model(x)[0] for x in X]
+    params = model.parameters()
+    return losses.hinge(scores, y) + ALPHA * autograd.dot(params, params)
+
+
+def compiled_step(model: MLP, X, y) -> tuple[Callable[[], float], float]:
+    """nn_step's graph traced and compiled once: (a step that replays it, seconds it took).
+
+    The replay is valid for any weights: the demo's only data-dependent branches are relus,
+    which the compiled code keeps.
+    """
+    start = time.perf_counter()
+    replay = autograd.trace(demo_loss(model, X, y)).compile()
+    seconds = time.perf_counter() - start
+    leaves = replay.inputs
+    params = set(model.parameters())
+    update = [k for k, x in enumerate(leaves) if x in params]
+
+    def step() -> float:
+        value, grads = replay(*[x.data for x in leaves])
+        for k in update:
+            leaves[k].data -= LR * grads[k]
+        return value
+
+    return step, seconds
 
 
 def chain(make: Callable[[float], object], n: int, constants: bool = False) -> None:
@@ -493,6 +524,11 @@ def main() -> None:
         runs["torch"] = lambda: torch_step(weights, X, y)
     model = MLP(2, [16, 16, 1], activation="relu", init="uniform", seed=1337)
     runs["chainrule nn.MLP"] = lambda: nn_step(model, X, y)
+    twin = MLP(2, [16, 16, 1], activation="relu", init="uniform", seed=1337)
+    replay, compile_seconds = compiled_step(twin, X, y)
+    first = demo_loss(MLP(2, [16, 16, 1], activation="relu", init="uniform", seed=1337), X, y)
+    assert replay() == first.data  # the replay computes nn_step's loss, to the last digit
+    runs["chainrule compiled"] = replay
     step = side_by_side(runs)
 
     chain_n = 10_000
@@ -542,6 +578,10 @@ def main() -> None:
     row = (
         f"| (1b) demo step, chainrule nn.MLP | {m * 1e3:.0f} ms | {n * 1e3:.0f} ms | {m / n:.1f}× |"
     )
+    print(row + (" | |" if torch else ""))
+    r = step["chainrule compiled"]
+    row = f"| (1c) demo step, nn.MLP compiled (Trace.compile: {compile_seconds:.1f} s, once) "
+    row += f"| {m * 1e3:.0f} ms | {r * 1e3:.1f} ms | {m / r:.1f}× ({n / r:.1f}× nn.MLP) |"
     print(row + (" | |" if torch else ""))
     for key, what in (("", "w, b Values"), (", constants", "w, b numbers")):
         pm, pc = per_op["micrograd" + key], per_op["chainrule" + key]

@@ -75,7 +75,7 @@ def test_top_level_help_lists_every_command(tmp_path: Path) -> None:
         assert name in r.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "graph", "check"])
+@pytest.mark.parametrize("command", ["demo", "graph", "trace", "check"])
 def test_subcommand_help_is_complete(command: str, tmp_path: Path) -> None:
     r = chainrule(command, "--help", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -283,6 +283,68 @@ def test_expression_from_standard_input(tmp_path: Path) -> None:
 def test_expression_starting_with_minus(tmp_path: Path) -> None:
     r = chainrule("graph", "--at", "x=3", "--", "-x**2", cwd=tmp_path)
     assert numbers(r.stdout) == {"h": -9.0, "dh/dx": -6.0}
+
+
+# ---- chainrule trace ----------------------------------------------------------------------------
+
+BAYDIN = ("trace", "log(x1) + x1*x2 - sin(x2)", "--at", "x1=2,x2=5")
+
+
+def test_trace_prints_baydin_tables(tmp_path: Path) -> None:
+    r = chainrule(*BAYDIN, "--tangent", "x1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for title in ("Forward primal trace", "Reverse adjoint trace", "Forward tangent trace"):
+        assert title in out
+    assert "v₁  = ln v₋₁   = 0.6931471805599453" in out
+    assert f"= {11.652071455223084!r}" in out
+    assert "∂h/∂x1 = v̄₋₁" in out and "= 5.5" in out
+    assert f"= {2 - math.cos(5)!r}" in out
+    assert re.search(r"ḣ +=  *v̇₅ += 5\.5", out)
+
+
+def test_trace_formats_and_digits(tmp_path: Path) -> None:
+    r = chainrule(*BAYDIN, "--format", "markdown", "--digits", "3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "| v₁ | ln v₋₁ | 0.693 |" in r.stdout
+    r = chainrule(*BAYDIN, "--format", "latex", "--tangent", "x2=1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(r"\begin{tabular}") == 3
+    assert r"$= \ln v_{-1}$" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tangent", "x3"], "x3 is not a variable of the expression (its variables: x1, x2)"),
+        (["--tangent", "x1=a"], "'a' is not a number"),
+        (["--tangent", "x1,x1"], "x1 is given twice"),
+        (["--tangent", "1x"], "is not NAME or NAME=NUMBER"),
+        (["--format", "html"], "invalid choice: 'html'"),
+        (["--digits", "99"], "give 0 to 17 decimals"),
+    ],
+)
+def test_trace_bad_options_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    r = chainrule(*BAYDIN, *args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+def test_trace_shares_graph_errors(tmp_path: Path) -> None:
+    r = chainrule("trace", "log(x)", "--at", "x=-1", cwd=tmp_path)
+    assert r.returncode == 1 and "is not > 0" in r.stderr
+    r = chainrule("trace", "x*y", "--at", "x=1", cwd=tmp_path)
+    assert r.returncode == 2 and "no value given for y" in r.stderr
+    r = chainrule("trace", "-", "--at", "x=3", cwd=tmp_path, stdin="x**2\n")
+    assert r.returncode == 0 and "v₁ = v₀^2" in r.stdout
+
+
+@pytest.mark.parametrize("expr", HOSTILE[:5], ids=[h[:25] for h in HOSTILE[:5]])
+def test_trace_rejects_hostile_input(expr: str, tmp_path: Path) -> None:
+    r = chainrule("trace", "--at", "x=1", "--", expr, cwd=tmp_path, timeout=30)
+    assert r.returncode == 2 and "rejected expression" in r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- chainrule demo ----------------------------------------------------------------------------

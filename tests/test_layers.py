@@ -18,7 +18,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("engine", "drawing", "nn", "notes", "application")
-DRAWING = {"autograd.dot_text", "autograd.graph", "autograd.player", "autograd.render"}
+DRAWING = {
+    "autograd.dot_text",
+    "autograd.foreign",
+    "autograd.graph",
+    "autograd.player",
+    "autograd.render",
+}
 
 
 def module_name(path: Path) -> str:

@@ -176,7 +176,7 @@ def test_every_entry_of_the_op_table_has_a_row_in_the_tests_table() -> None:
 
 def test_every_public_value_method_comes_from_the_op_table() -> None:
     graph = {"backward", "zero_grad", "detach"}
-    attributes = {"data", "grad", "label", "op", "parents", "local_grads", "param"}
+    attributes = {"data", "grad", "label", "op", "parents", "local_grads", "param", "primitive"}
     public = {name for name in dir(Value) if not name.startswith("_")} - graph - attributes
     assert public == {op.name for op in op_table.METHODS}
 

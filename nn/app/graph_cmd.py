@@ -48,7 +48,7 @@ def parse_at(items: Sequence[str] | None) -> dict[str, float]:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Build EXPR from Values at the point --at, run backward, print h and every ∂h/∂var."""
-    text = _read_stdin_expr() if args.expr == "-" else args.expr
+    text = read_stdin_expr() if args.expr == "-" else args.expr
     try:
         expr = parse(text)
     except ExprError as e:
@@ -78,7 +78,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_stdin_expr() -> str:
+def read_stdin_expr() -> str:
     """EXPR `-`: the expression from standard input, read no further than the length limit."""
     text = sys.stdin.read(MAX_LENGTH + 2)
     text = text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")

@@ -44,10 +44,6 @@ def biases_of(model, l: int) -> list[float]:  # noqa: E741
     return [v.data for v in model.layers[l - 1].b]
 
 
-def float_sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def matvec(W: list[list[float]], a: Sequence[float], b: Sequence[float] | None = None):
     out = [math.fsum(w * x for w, x in zip(row, a, strict=True)) for row in W]
     return out if b is None else [o + bi for o, bi in zip(out, b, strict=True)]

@@ -15,6 +15,7 @@ from autograd import Value, dot, grad
 from autograd import sum as vsum
 
 from .. import losses
+from ..activations import sigmoid
 from . import backprop
 from .entry import Sides, checks, close
 from .helpers import (
@@ -22,7 +23,6 @@ from .helpers import (
     biases_of,
     descend,
     engine_derivative,
-    float_sigmoid,
     matvec,
     named_params,
     random_data,
@@ -132,7 +132,7 @@ def _000_6() -> Sides:
         W_hat = [
             [*row, b] for row, b in zip(weights_of(model, l), biases_of(model, l), strict=True)
         ]  # [W | b]
-        theta_hat = [float_sigmoid(s) for s in matvec(W_hat, theta)]
+        theta_hat = [sigmoid(s) for s in matvec(W_hat, theta)]
         theta = theta_hat if l == len(model.layers) else [*theta_hat, 1.0]
         if l == 1:
             theta1_len = len(theta)

@@ -14,12 +14,12 @@ from autograd import Value, backward_steps, dot, grad
 from autograd import sum as vsum
 
 from .. import losses
+from ..activations import sigmoid
 from .entry import Sides, checks
 from .helpers import (
     X3,
     biases_of,
     engine_derivative,
-    float_sigmoid,
     matvec,
     named_params,
     seeded_mlp,
@@ -163,7 +163,7 @@ def _001_6() -> Sides:
         out = model([x])[0]
         g = grad(out, [x] + [named[f"b{l}[0]"] for l in range(1, depth + 1)])  # noqa: E741
         eng += g
-        sp = float_sigmoid(0.0) * (1 - float_sigmoid(0.0))
+        sp = sigmoid(0.0) * (1 - sigmoid(0.0))
         notes += [(w * sp) ** depth] + [sp * (w * sp) ** (depth - l) for l in range(1, depth + 1)]  # noqa: E741
         extra[f"dx_w{w:g}"] = g[0]
     peak = max(engine_derivative(lambda v: v.sigmoid(), t / 10) for t in range(-50, 51))

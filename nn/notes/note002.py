@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 
 from autograd import Value, backward_steps, dot, grad, topological_order
 
 from .. import losses
+from ..activations import ACTIVATIONS
 from .backprop import softmax
 from .entry import Sides, checks, close
 from .helpers import (
     X3,
-    float_sigmoid,
     matvec,
     rand_matrix,
     seeded_mlp,
 )
 
-_HS: dict[str, tuple[Callable[[Value], Value], Callable[[float], float], Callable[[float], float]]]
-_HS = {
-    "tanh": (lambda v: v.tanh(), math.tanh, lambda s: 1 - math.tanh(s) ** 2),
-    "sigmoid": (
-        lambda v: v.sigmoid(),
-        float_sigmoid,
-        lambda s: float_sigmoid(s) * (1 - float_sigmoid(s)),
-    ),
-    "softplus": (lambda v: v.softplus(), lambda s: math.log1p(math.exp(s)), float_sigmoid),
-}
+_HS = {name: ACTIVATIONS[name] for name in ("tanh", "sigmoid", "softplus")}
+"""h on Values, h and h' on floats (nn.activations), for the deep nets of 002-2."""
 
 
 def _deep_f(h: str, Ws: list[list[list[float]]], w: list[float], x: list[float], y: float):

@@ -12,13 +12,13 @@ import math
 from autograd import grad
 
 from .. import losses
+from ..activations import sigmoid
 from . import backprop
 from .entry import Sides, checks, close
 from .helpers import (
     X3,
     biases_of,
     descend,
-    float_sigmoid,
     matvec,
     named_params,
     random_data,
@@ -36,7 +36,7 @@ def _003_1() -> Sides:
     b1, b2, b3 = (biases_of(model, l) for l in (1, 2, 3))  # noqa: E741
 
     def sig(v: list[float]) -> list[float]:
-        return [float_sigmoid(s) for s in v]
+        return [sigmoid(s) for s in v]
 
     y = sig(matvec(W3, sig(matvec(W2, sig(matvec(W1, X3, b1)), b2)), b3))
     eng = [v.data for v in out]
@@ -83,7 +83,7 @@ def _003_3() -> Sides:
         C = getattr(losses, name)(model(X3), t)
         zL = model.layers[-1].z
         eng += grad(C, zL)
-        y = [float_sigmoid(v.data) for v in zL]
+        y = [sigmoid(v.data) for v in zL]
         grad_C = (
             [yk - tk for yk, tk in zip(y, t, strict=True)]
             if name == "sse"

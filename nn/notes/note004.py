@@ -16,6 +16,7 @@ from autograd import softmax as vsoftmax
 from autograd import sum as vsum
 
 from .. import losses
+from ..activations import sigmoid
 from . import backprop
 from .backprop import softmax
 from .entry import Sides, checks, close
@@ -24,7 +25,6 @@ from .helpers import (
     biases_of,
     descend,
     engine_derivative,
-    float_sigmoid,
     matvec,
     named_params,
     rand_matrix,
@@ -50,7 +50,7 @@ def _004_1() -> Sides:
     a_hidden = matvec(W1, x)
     z = [1.0, *[math.tanh(a) for a in a_hidden]]  # z₀ = 1
     a_out = matvec(W2, z)
-    y = [float_sigmoid(a) for a in a_out]
+    y = [sigmoid(a) for a in a_out]
     # ∂y_k/∂x_i = σ'(a_k) Σ_j w_kj h'(a_j) w_ji, through the folded weights
     dy = [
         y[k]
@@ -332,8 +332,8 @@ def _004_10() -> Sides:
 
 def _classic_step(W1, b1, W2, b2, x, t, eta, written=False):
     """One step of the notes' loop (sigmoid units, squares): new (W1, b1, W2, b2) in floats."""
-    z = [float_sigmoid(s) for s in matvec(W1, x, b1)]
-    y = [float_sigmoid(s) for s in matvec(W2, z, b2)]
+    z = [sigmoid(s) for s in matvec(W1, x, b1)]
+    y = [sigmoid(s) for s in matvec(W2, z, b2)]
     if written:  # the hand-written variants: f(f − 1) where σ' = f(1 − f)
         d_out = [(tk - yk) * yk * (yk - 1) for yk, tk in zip(y, t, strict=True)]
         d_hid = [
@@ -354,8 +354,8 @@ def _classic_step(W1, b1, W2, b2, x, t, eta, written=False):
 
 
 def _sse_float(W1, b1, W2, b2, x, t) -> float:
-    z = [float_sigmoid(s) for s in matvec(W1, x, b1)]
-    y = [float_sigmoid(s) for s in matvec(W2, z, b2)]
+    z = [sigmoid(s) for s in matvec(W1, x, b1)]
+    y = [sigmoid(s) for s in matvec(W2, z, b2)]
     return 0.5 * math.fsum((yk - tk) ** 2 for yk, tk in zip(y, t, strict=True))
 
 
