@@ -332,7 +332,7 @@ def test_nothing_is_executed(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 def test_not_a_string() -> None:
     with pytest.raises(TypeError, match="must be a str"):
-        parse(b"x")  # type: ignore[arg-type]
+        parse(b"x")
 
 
 # ---- random expressions against a reference evaluation ------------------------------------
