@@ -43,6 +43,10 @@ notebooks: $(DEV)
 	@# nbmake stamps every cell with execution times: drop them so a re-run changes only outputs
 	$(BIN)/python -c 'import glob, nbformat; nbs = {f: nbformat.read(f, 4) for f in glob.glob("notebooks/*.ipynb")}; [c.metadata.pop("execution", None) for nb in nbs.values() for c in nb.cells]; [nbformat.write(nb, f) for f, nb in nbs.items()]'
 
+# JupyterLab from the browser extra, on the notebooks, for this machine only; Ctrl-C stops it.
+lab: $(BROWSER)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
 bench: $(BENCH)
 	$(BIN)/python tests/bench.py
 
