@@ -65,6 +65,10 @@ notebooks: $(DEV)
 	$(BIN)/python -m pytest -q --nbmake --overwrite notebooks
 	$(BIN)/python -c "$$TIDY_NOTEBOOKS"
 
+# JupyterLab from the browser extra, on the notebooks, for this machine only; Ctrl-C stops it.
+lab: $(BROWSER)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
 bench: $(BENCH)
 	$(BIN)/python tests/bench.py
 

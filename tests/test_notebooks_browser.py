@@ -107,6 +107,7 @@ def check_page(drv, nb: Path, where: str) -> None:
     shown = drv.find_elements("css selector", ".jp-Notebook .jp-Cell, body > main .jp-Cell")
     assert len(shown) == len(cells), f"{where} {nb.name}: {len(shown)} of {len(cells)} cells"
     rows = MEASURED.setdefault(where, [])
+    stale_player = None
     for c, k, kind in drawn(nb):
         out = output_area(drv, c, k, len(cells[c].outputs))
         what = f"{where} {nb.name} cell {c} ({kind})"
@@ -119,7 +120,8 @@ def check_page(drv, nb: Path, where: str) -> None:
         visible = [p for p in pictures if p.size["width"] > 0 and p.size["height"] > 0]
         if kind == "player":
             if old_player(nb) and not visible:
-                pytest.xfail(f"{what}: the player still draws inline <svg> (branch player)")
+                stale_player = f"{what}: the player still draws inline <svg> (branch player)"
+                continue
             assert visible, f"{what} shows no picture"
             continue
         (img,) = out.find_elements("css selector", 'img[alt^="Graph:"]')
@@ -135,6 +137,8 @@ def check_page(drv, nb: Path, where: str) -> None:
         )
         if narrow["w"] > NARROW + 1:  # too wide to shrink: its own box scrolls
             assert narrow["box_scroll_w"] > narrow["box_w"], (what, narrow)
+    if stale_player:
+        pytest.xfail(stale_player)
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
@@ -146,8 +150,9 @@ def test_lab_shows_every_graph_as_a_readable_picture(lab, chromium, nb):
     )
     assert column >= COLUMN, f"the window gives a {column} px column"
     check_page(chromium, nb, f"lab-{trust}")
-    B.screenshot(chromium, f"lab-{trust}-{nb.stem}")
-    chromium.set_window_size(1500, 1000)
+    if drawn(nb):
+        B.screenshot(chromium, f"lab-{trust}-{nb.stem}")
+        chromium.set_window_size(1500, 1000)
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
@@ -159,8 +164,9 @@ def test_html_export_shows_every_graph_as_a_readable_picture(
     B.open_html(drv, exported / (nb.stem + ".html"))
     where = "html-js" if js else "html-nojs"
     check_page(drv, nb, where)
-    B.screenshot(drv, f"{where}-{nb.stem}")
-    drv.set_window_size(1500, 1000)
+    if drawn(nb):
+        B.screenshot(drv, f"{where}-{nb.stem}")
+        drv.set_window_size(1500, 1000)
 
 
 def teardown_module() -> None:
