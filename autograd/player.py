@@ -95,19 +95,20 @@ class BackwardFrames:
     def __repr__(self) -> str:
         return f"<BackwardFrames: {len(self)} steps; .frames[t], .save(path)>"
 
-    def frame(self, t: int) -> str:
-        """The SVG after step `t`: the one layout with that step's colours and texts."""
+    def frame(self, t: int, caption: bool = True) -> str:
+        """The SVG after step `t`: the one layout with that step's colours and texts (and its
+        caption, unless the page around it prints that)."""
         root = ET.fromstring(self.layout)
         groups = {g.get("id"): g for g in root.iter(f"{{{SVG_NS}}}g") if g.get("id")}
         for gid, look, lines in _state(self.plan, t):
             if gid in groups:
-                _paint(groups[gid], look, lines)
+                _paint(groups[gid], look, lines if caption or gid != "graph0" else [""])
         return ET.tostring(root, encoding="unicode")
 
     def _repr_html_(self) -> str:
         """The player: with scripts, one picture and controls; without, every step listed."""
         n = len(self)
-        last = self.frame(n - 1)
+        last = self.frame(n - 1, caption=False)  # the list below says what each step did
         items = "".join(
             f"<li>{html.escape(c)}{_sends(s)}</li>"
             for c, s in zip(self.captions, self.sends, strict=True)
