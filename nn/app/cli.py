@@ -68,8 +68,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `chainrule` with `argv` (default: sys.argv[1:]) and return the exit status."""
     _safe_streams()
     parser = build_parser()
+    argv = graph_cmd.expr_after_double_dash(list(sys.argv[1:] if argv is None else argv))
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        with_at = args.command in ("graph", "trace")
+        hint = graph_cmd.spaced_at(args.at, [args.expr, *extra]) if with_at and extra else None
+        if hint:
+            print(f"{PROG} {args.command}: error: {hint}", file=sys.stderr)
+            return 2
+        if extra:
+            args = parser.parse_args(argv)  # argparse's own message for what is left over
     except SystemExit as e:  # --help, --version, or argparse's own usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if args.command is None:
