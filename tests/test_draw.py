@@ -648,3 +648,31 @@ def test_nn_graphs_draw_a_box_per_layer_and_neuron_weights_in_order(wasm):
     assert "cluster_0" in draw(neuron([1.0, 2.0]), clusters=neuron.clusters()).source
     with pytest.raises(TypeError, match="Clusters"):
         draw(y, clusters=["layer 1"])
+
+
+@pytest.mark.parametrize("backend", ["wasm", "dot"])
+def test_weights_are_drawn_in_order_w1_0_first(backend, monkeypatch):
+    import nn
+
+    if backend == "wasm":
+        monkeypatch.setattr(render, "system_dot", lambda: None)
+    elif not HAS_DOT:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    model = nn.MLP(2, [4, 1], seed=3)
+    (y,) = model([0.5, -1.0])
+    svg = draw(y, clusters=model.clusters()).svg()
+    top = {}  # label → y of its record's first text line (SVG y grows downwards)
+    for g in svg_root(svg).iter(SVG + "g"):
+        if g.get("class") == "node":
+            texts = list(g.iter(SVG + "text"))
+            if texts and (texts[0].text or "").startswith("W1["):
+                top[texts[0].text] = float(texts[0].get("y"))
+    rows = [f"W1[{i},{j}]" for i in range(4) for j in range(2)]
+    assert sorted(top) == sorted(rows)
+    # neuron by neuron from the top, W1[0,·] first
+    for i in range(3):
+        assert max(top[f"W1[{i},{j}]"] for j in range(2)) < min(
+            top[f"W1[{i + 1},{j}]"] for j in range(2)
+        )
+    if backend == "dot":  # Graphviz 2.43 keeps argument order in a row too; 16 (wasm) may not
+        assert [top[r] for r in rows] == sorted(top[r] for r in rows)
