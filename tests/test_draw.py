@@ -819,3 +819,31 @@ def test_player_keeps_hostile_labels_as_text(wasm):
     assert [tag for tag, _ in parsed.tags if tag == "img"] == ["img"]
     assert "<" not in parsed.script[parsed.script.index("var plan") : parsed.script.index(";\n")]
     assert label in " ".join(svg_all_text(bw.frames[1]))  # drawn as its text
+
+
+@pytest.mark.parametrize("backend", ["wasm", "dot"])
+def test_weights_are_drawn_in_order_w1_0_first(backend, monkeypatch):
+    import nn
+
+    if backend == "wasm":
+        monkeypatch.setattr(render, "system_dot", lambda: None)
+    elif not HAS_DOT:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    model = nn.MLP(2, [4, 1], seed=3)
+    (y,) = model([0.5, -1.0])
+    svg = draw(y, clusters=model.clusters()).svg()
+    top = {}  # label → y of its record's first text line (SVG y grows downwards)
+    for g in svg_root(svg).iter(SVG + "g"):
+        if g.get("class") == "node":
+            texts = list(g.iter(SVG + "text"))
+            if texts and (texts[0].text or "").startswith("W1["):
+                top[texts[0].text] = float(texts[0].get("y"))
+    rows = [f"W1[{i},{j}]" for i in range(4) for j in range(2)]
+    assert sorted(top) == sorted(rows)
+    # neuron by neuron from the top, W1[0,·] first
+    for i in range(3):
+        assert max(top[f"W1[{i},{j}]"] for j in range(2)) < min(
+            top[f"W1[{i + 1},{j}]"] for j in range(2)
+        )
+    if backend == "dot":  # Graphviz 2.43 keeps argument order in a row too; 16 (wasm) may not
+        assert [top[r] for r in rows] == sorted(top[r] for r in rows)
