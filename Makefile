@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := $(VENV)/.dev-installed
 BENCH := $(VENV)/.bench-installed
+BROWSER := $(VENV)/.browser-installed
 
-.PHONY: test lint demo notebooks bench clean
+.PHONY: test lint demo notebooks bench lab clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,12 @@ $(BENCH): pyproject.toml $(DEV)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	touch $@
 
-test: $(DEV)
+# The browser tests drive JupyterLab, Notebook 7 and nbconvert's HTML in headless Chromium.
+$(BROWSER): pyproject.toml $(DEV)
+	$(BIN)/python -m pip install -q -e '.[dev,browser]'
+	touch $@
+
+test: $(DEV) $(BROWSER)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --nbmake tests notebooks
 

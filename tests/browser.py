@@ -1,0 +1,345 @@
+"""Browser-test helpers: JupyterLab, Notebook 7 and nbconvert HTML pages in headless Chromium.
+
+`missing()` gives the reason to skip (and how to get what is missing) or None. Servers bind
+127.0.0.1, answer within `timeout` seconds or are stopped, and each runs in its own process group
+with isolated config, data (the trust database), runtime, workspace and settings directories, so
+that `stop()` ends the server and its kernels and nothing leaks between tests. Screenshots go to
+`SHOTS` (tests/browser-shots/, ignored by git).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+BIN = Path(sys.executable).parent  # jupyter and the kernel from the same venv as the tests
+SHOTS = Path(__file__).parent / "browser-shots"
+TOKEN = "chainrule-test"
+
+
+def missing(app: str = "lab") -> str | None:
+    """None when the browser tests can run here, else a reason saying how to get what is missing."""
+    for p in (CHROMIUM, CHROMEDRIVER):
+        if not os.path.exists(p):
+            return f"{p} is missing: apt-get install -y chromium chromium-driver"
+    modules = {"selenium": "selenium", "nbconvert": "nbconvert"}
+    modules["jupyterlab" if app == "lab" else "notebook"] = "jupyterlab"
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed: pip install -e '.[dev,browser]' (make test does)"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running `jupyter lab` / `jupyter notebook`; `home` holds its isolated dirs and log."""
+
+    url: str  # base url, ends with /
+    proc: subprocess.Popen
+    home: Path
+    startup_s: float = 0.0
+
+    @property
+    def log(self) -> Path:
+        return self.home / "server.log"
+
+    def env(self) -> dict[str, str]:
+        """The environment the server runs in (so `jupyter trust` writes to its database)."""
+        h = self.home
+        return dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(h / "cfg"),
+            JUPYTER_DATA_DIR=str(h / "data"),
+            JUPYTER_RUNTIME_DIR=str(h / "rt"),
+            JUPYTERLAB_WORKSPACES_DIR=str(h / "ws"),
+            JUPYTERLAB_SETTINGS_DIR=str(h / "settings"),
+        )
+
+    def stop(self) -> None:
+        """Stop the server and its kernels: its own process group only."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+# JupyterLab 4's default windowingMode 'contentVisibility' skips the layout of off-screen cells,
+# so their pictures measure 0 x 0; 'none' lays out every cell. No news pop-up either.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def start_server(root: str | Path, app: str = "lab", timeout: float = 60) -> Server:
+    """Start `jupyter lab` (or `notebook`) on 127.0.0.1 serving `root`; returns once it answers."""
+    home = Path(tempfile.mkdtemp(prefix="chainrule-jupyter-"))
+    for name, values in LAB_SETTINGS.items():
+        f = home / "settings" / (name + ".jupyterlab-settings")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(values))
+    port = free_port()
+    cmd = [
+        str(BIN / "jupyter"),
+        app,
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={TOKEN}",
+        "--ServerApp.open_browser=False",
+        "--allow-root",  # CI runs as root
+        "--ServerApp.shutdown_no_activity_timeout=600",  # never outlives a lost test for long
+        "--MappingKernelManager.cull_idle_timeout=300",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    srv = Server(f"http://127.0.0.1:{port}/", None, home)  # type: ignore[arg-type]
+    t0 = time.monotonic()
+    srv.proc = subprocess.Popen(
+        cmd,
+        stdout=srv.log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=srv.env(),
+        start_new_session=True,
+    )
+    while time.monotonic() - t0 < timeout:
+        if srv.proc.poll() is not None:
+            log = srv.log.read_text()[-2000:]
+            srv.stop()
+            raise RuntimeError(f"jupyter {app} exited: {log}")
+        try:
+            with urllib.request.urlopen(f"{srv.url}api/status?token={TOKEN}", timeout=2) as r:
+                if r.status == 200:
+                    srv.startup_s = time.monotonic() - t0
+                    return srv
+        except OSError:
+            time.sleep(0.3)
+    srv.stop()
+    raise TimeoutError(f"jupyter {app} did not answer within {timeout} s")
+
+
+def browser(js: bool = True, width: int = 1280, height: int = 1200):
+    """Headless Chromium with the project's flags; js=False turns JavaScript off."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="chainrule-chromium-")
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+    ):
+        opts.add_argument(flag)
+    if not js:
+        opts.add_argument("--blink-settings=scriptEnabled=false")
+        opts.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
+    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    drv.chainrule_profile = profile
+    drv.set_page_load_timeout(60)
+    drv.set_script_timeout(30)
+    return drv
+
+
+def quit_browser(drv) -> None:
+    """Close Chromium and remove its throw-away profile."""
+    try:
+        drv.quit()
+    finally:
+        shutil.rmtree(getattr(drv, "chainrule_profile", ""), ignore_errors=True)
+
+
+def open_notebook(
+    drv, srv: Server, path: str, app: str = "lab", n_outputs: int = 1, timeout: float = 60
+) -> float:
+    """Open `path` in JupyterLab (/lab/tree) or Notebook 7 (/notebooks); wait for n outputs."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    route = "lab/tree" if app == "lab" else "notebooks"
+    t0 = time.monotonic()
+    drv.get(f"{srv.url}{route}/{path}?token={TOKEN}&reset")
+    WebDriverWait(drv, timeout).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")) >= n_outputs
+    )
+    wait_images(drv)
+    return time.monotonic() - t0
+
+
+def open_html(drv, html_path: str | Path) -> float:
+    """Open an exported HTML file and wait until it and its images have loaded."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    t0 = time.monotonic()
+    drv.get(Path(html_path).resolve().as_uri())
+    WebDriverWait(drv, 30).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+    wait_images(drv)
+    return time.monotonic() - t0
+
+
+def wait_images(drv, timeout: float = 20) -> None:
+    """Wait until every <img> on the page has decoded, then let layout settle."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(drv, timeout).until(
+        lambda d: d.execute_script("return [...document.images].every(i => i.complete)")
+    )
+    time.sleep(0.5)
+
+
+# One call collects, for every output area in document order, what was rendered there.
+_PROBE = r"""
+const outs = [...document.querySelectorAll('.jp-OutputArea-output')];
+return outs.map((o, i) => {
+  const pics = [...o.querySelectorAll('svg, img')].filter(e => !e.parentElement.closest('svg'));
+  const col = (o.closest('.jp-OutputArea') || o).getBoundingClientRect();
+  return {
+    index: i,
+    mime: o.getAttribute('data-mime-type') || (o.className.match(/jp-Rendered\w+/) || [''])[0],
+    text: o.innerText.slice(0, 300),
+    column_width: col.width,
+    scroll_w: o.scrollWidth, client_w: o.clientWidth,
+    pictures: pics.map(e => { const r = e.getBoundingClientRect(); return {
+      tag: e.tagName.toLowerCase(), w: r.width, h: r.height,
+      natural_w: e.naturalWidth || null, alt: e.getAttribute('alt'),
+      visible: r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden',
+      src: (e.getAttribute('src') || '').slice(0, 30)}; }),
+  };
+});
+"""
+
+
+def outputs(drv) -> list[dict]:
+    """Every output area: the chosen renderer, its text, and its pictures with rendered sizes."""
+    return drv.execute_script(_PROBE)
+
+
+# Label height as rendered: measured for inline SVG; for an <img> of an SVG data URI, the
+# font size (user units) times the rendered scale (px per user unit) of the picture.
+_LABELS = r"""
+const root = arguments[0] || document;
+const res = [];
+for (const svg of root.querySelectorAll('svg')) {
+  for (const t of svg.querySelectorAll('text')) {
+    const r = t.getBoundingClientRect();
+    res.push({kind: 'inline', text: t.textContent, h: r.height, w: r.width});
+  }
+}
+for (const img of root.querySelectorAll('img')) {
+  if (!img.src.startsWith('data:image/svg+xml')) continue;
+  const body = img.src.slice(img.src.indexOf(',') + 1);
+  const src = img.src.includes(';base64,')
+    ? new TextDecoder().decode(Uint8Array.from(atob(body), c => c.charCodeAt(0)))
+    : decodeURIComponent(body);
+  const svg = new DOMParser().parseFromString(src, 'image/svg+xml').documentElement;
+  const vb = (svg.getAttribute('viewBox') || '').split(/[ ,]+/).map(Number);
+  const scale = img.getBoundingClientRect().width / (vb[2] || img.naturalWidth);
+  for (const t of svg.querySelectorAll('text')) {
+    const fs = parseFloat(t.getAttribute('font-size') || '14');
+    res.push({kind: 'img', text: t.textContent, h: fs * scale, scale: scale,
+              natural_w: vb[2] * 4 / 3, w: img.getBoundingClientRect().width});
+  }
+}
+return res;
+"""
+
+
+def label_heights(drv, root=None) -> list[dict]:
+    """Rendered height in px of each SVG <text> label under `root` (default: the page)."""
+    return drv.execute_script(_LABELS, root)
+
+
+def screenshot(drv, name: str, full: bool = True) -> Path:
+    """Save SHOTS/<name>.png; full=True grows the window to the page (Lab scrolls a panel)."""
+    path = SHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if full:
+        h = drv.execute_script(
+            "const p = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer')"
+            " || document.querySelector('.jp-Notebook');"
+            "const extra = p ? window.innerHeight - p.clientHeight : 0;"
+            "return Math.max(document.documentElement.scrollHeight,"
+            " p ? p.scrollHeight + extra : 0)"
+        )
+        w = drv.get_window_size()["width"]
+        drv.set_window_size(w, min(max(int(h), 800), 8000))
+        time.sleep(0.5)
+    drv.save_screenshot(str(path))
+    return path
+
+
+def screenshot_outputs(drv, prefix: str) -> list[Path]:
+    """One PNG per non-empty output area, SHOTS/<prefix>-<index>.png."""
+    from selenium.webdriver.common.by import By
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, el in enumerate(drv.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")):
+        drv.execute_script("arguments[0].scrollIntoView({block: 'start'})", el)
+        if el.size["height"] > 0 and el.size["width"] > 0:
+            p = SHOTS / f"{prefix}-{i}.png"
+            el.screenshot(str(p))
+            paths.append(p)
+    return paths
+
+
+def export_html(ipynb: str | Path, out_dir: str | Path) -> Path:
+    """`jupyter nbconvert --to html` (the lab template, which is what nbviewer shows)."""
+    subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(out_dir), ipynb],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return Path(out_dir) / (Path(ipynb).stem + ".html")
+
+
+def trust(ipynb: str | Path, srv: Server) -> None:
+    """`jupyter trust ipynb`, signed into the server's own (isolated) trust database."""
+    subprocess.run(
+        [str(BIN / "jupyter"), "trust", str(ipynb)],
+        check=True,
+        env=srv.env(),
+        capture_output=True,
+        timeout=60,
+    )
