@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 DEV := $(VENV)/.dev-installed
 BENCH := $(VENV)/.bench-installed
 BROWSER := $(VENV)/.browser-installed
+SITE := $(VENV)/.site-installed
 
-.PHONY: test lint demo notebooks bench lab clean
+.PHONY: test lint demo notebooks bench lab site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,12 @@ $(BROWSER): pyproject.toml $(DEV)
 	$(BIN)/python -m pip install -q -e '.[dev,browser]'
 	touch $@
 
-test: $(DEV) $(BROWSER)
+# The JupyterLite build tools, for `make site` and the tests that build the site.
+$(SITE): pyproject.toml $(DEV)
+	$(BIN)/python -m pip install -q -e '.[dev,site]'
+	touch $@
+
+test: $(DEV) $(BROWSER) $(SITE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --nbmake tests notebooks
 
@@ -43,9 +49,13 @@ notebooks: $(DEV)
 	@# nbmake stamps every cell with execution times: drop them so a re-run changes only outputs
 	$(BIN)/python -c 'import glob, nbformat; nbs = {f: nbformat.read(f, 4) for f in glob.glob("notebooks/*.ipynb")}; [c.metadata.pop("execution", None) for nb in nbs.values() for c in nb.cells]; [nbformat.write(nb, f) for f, nb in nbs.items()]'
 
+# A static JupyterLite site in site/: the notebooks with chainrule preinstalled, Pyodide from npm.
+site: $(SITE)
+	$(BIN)/python tests/site_build.py site
+
 bench: $(BENCH)
 	$(BIN)/python tests/bench.py
 
 clean:
-	rm -rf $(VENV) chainrule-demo build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) chainrule-demo site build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
