@@ -55,7 +55,15 @@ import sys
 if sys.platform == "emscripten":
     import micropip
 
-    await micropip.install(["numpy", "matplotlib"])"""
+    try:  # an unreachable distribution does not always raise here: the import tells
+        await micropip.install(["numpy", "matplotlib"])
+        import matplotlib
+        import numpy
+    except Exception as e:
+        raise RuntimeError(
+            "numpy and matplotlib did not load: in the browser they come from {dist}, so "
+            "this notebook needs the network (notebooks {offline} run offline)"
+        ) from e"""
 
 
 def npm_pyodide() -> Path:
@@ -231,12 +239,18 @@ def runtime(out: Path, extra_wheels: list[Path] = (), roots: list[str] = ()) -> 
     return sorted(local)
 
 
-def notebook_for_site(src: Path, dst: Path) -> bool:
-    """Copy a notebook; one that imports numpy or matplotlib gets a first cell loading them in
-    the browser (online). Returns whether it needs the network there."""
+def needs_network(src: Path) -> bool:
+    """Whether a notebook imports numpy or matplotlib (which the site cannot carry)."""
     nb = json.loads(src.read_text())
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    online = any(f"import {m}" in code for m in NEEDS_NETWORK)
+    return any(f"import {m}" in code for m in NEEDS_NETWORK)
+
+
+def notebook_for_site(src: Path, dst: Path, offline: list[str] = ()) -> bool:
+    """Copy a notebook for the site's kernel; one that imports numpy or matplotlib gets a first
+    cell loading them in the browser (online). Returns whether it needs the network there."""
+    nb = json.loads(src.read_text())
+    online = needs_network(src)
     nb["metadata"]["kernelspec"] = {  # the site's kernel, so JupyterLite asks nothing
         "name": "python",
         "display_name": "Python (Pyodide)",
@@ -249,7 +263,9 @@ def notebook_for_site(src: Path, dst: Path) -> bool:
             "id": "browser-packages",
             "metadata": {},
             "outputs": [],
-            "source": ONLINE_CELL.splitlines(keepends=True),
+            "source": ONLINE_CELL.format(
+                dist=PYODIDE_DIST, offline=", ".join(offline) or "none"
+            ).splitlines(keepends=True),
         }
         first_code = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
         nb["cells"].insert(first_code, cell)
@@ -297,11 +313,9 @@ def build(out: Path, expose_app: bool = False) -> dict:
         )
         files = src / "files"
         files.mkdir()
-        online = sorted(
-            nb.name
-            for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
-            if notebook_for_site(nb, files / nb.name)
-        )
+        notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        offline = [nb.stem.split("_")[0] for nb in notebooks if not needs_network(nb)]
+        online = [nb.name for nb in notebooks if notebook_for_site(nb, files / nb.name, offline)]
         notebook_for_site(ROOT / "tests" / "site_smoke.ipynb", files / "smoke.ipynb")
         if (ROOT / "notebooks" / "figures").is_dir():
             shutil.copytree(ROOT / "notebooks" / "figures", files / "figures")
