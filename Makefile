@@ -9,7 +9,30 @@ SITE := $(VENV)/.site-installed
 
 .PHONY: test lint demo notebooks bench lab site clean
 
+# After a run, so that re-running the notebooks changes only what they compute: nbmake stamps
+# every cell with execution times (dropped), and the kernel splits a cell's printed text into
+# pieces wherever its output thread happened to flush (merged back into one output per stream).
+define TIDY_NOTEBOOKS
+import glob, nbformat
+for f in sorted(glob.glob("notebooks/*.ipynb")):
+    nb = nbformat.read(f, 4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if out.output_type == "stream" and last and last.output_type == "stream" and last.name == out.name:
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+    nbformat.write(nb, f)
+endef
+export TIDY_NOTEBOOKS
+
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(None if v >= (3, 11) else "chainrule needs Python >= 3.11, but $(PYTHON) is {}.{}: run make with PYTHON=python3.11 (or newer)".format(v.major, v.minor))'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
@@ -46,8 +69,7 @@ notebooks: $(DEV)
 	mkdir -p notebooks/figures
 	$(BIN)/chainrule graph "tanh(w*x + b)" --at w=-1.5,x=0.5,b=2 --out notebooks/figures/neuron.svg
 	$(BIN)/python -m pytest -q --nbmake --overwrite notebooks
-	@# nbmake stamps every cell with execution times: drop them so a re-run changes only outputs
-	$(BIN)/python -c 'import glob, nbformat; nbs = {f: nbformat.read(f, 4) for f in glob.glob("notebooks/*.ipynb")}; [c.metadata.pop("execution", None) for nb in nbs.values() for c in nb.cells]; [nbformat.write(nb, f) for f, nb in nbs.items()]'
+	$(BIN)/python -c "$$TIDY_NOTEBOOKS"
 
 # A static JupyterLite site in site/: the notebooks with chainrule preinstalled, Pyodide from npm.
 site: $(SITE)

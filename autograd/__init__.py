@@ -9,10 +9,12 @@ import importlib
 from .backward import Step, backward_steps, zero_grad
 from .check import gradcheck, numerical_grad
 from .check_engine import check_engine
+from .forward import Jacobian, jacobian, jvp
 from .functional import grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .order import topological_order
 from .reductions import dot, logsumexp, mean, softmax, sum
+from .trace import Tangent, Trace, trace
 from .value import Value
 
 # Drawing needs graphviz (and wasmtime to render): imported when first used, not on import.
@@ -29,7 +31,10 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Graph",
+    "Jacobian",
     "Step",
+    "Tangent",
+    "Trace",
     "Value",
     "backward_steps",
     "check_engine",
@@ -41,6 +46,8 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "logsumexp",
     "mean",
     "no_grad",
@@ -48,5 +55,6 @@ __all__ = [
     "softmax",
     "sum",
     "topological_order",
+    "trace",
     "zero_grad",
 ]

@@ -120,7 +120,7 @@ def _local_grads(node: object, n: int, who: str, caller: str) -> list[float] | N
             f"{caller}(): {who} has {n} children but _local_grads {len(ds)} numbers: "
             "one local derivative per child is needed"
         )
-    return ds  # type: ignore[return-value]
+    return ds
 
 
 def _link(m: Mirror, parents: list[Mirror], ds: list[float] | None) -> None:

@@ -29,10 +29,55 @@ def fmt(c: float) -> str:
     return repr(c)
 
 
-class Op:
-    """One primitive: its name, forward, derivative rule and display name."""
+Template = "str | Callable[..., Any]"
 
-    __slots__ = ("arity", "default", "doc", "domain", "forward", "name", "param", "rule", "show")
+
+class Notation:
+    """How an evaluation trace writes an op (`autograd.trace`): maths for its rows, Python for
+    `Trace.code()`.
+
+    A template is a str in which `#0`, `#1`, … stand for the operands, `#c` for the folded
+    number and `#y` for the node itself, or, for ops of any arity, a function
+    `(operands, c, y, ds) → str` (ds: the node's stored local derivatives; for the derivative
+    templates it returns one str per operand). `math` and `dmath` are written in LaTeX (a trace
+    turns the few macros used here into plain text); `code` and `dcode` are Python
+    expressions over the names of `CODE_NAMES`. With `pair=True`, `code` evaluates to
+    (value, local derivatives) as the op's forward does, and `dcode` is not used.
+    """
+
+    __slots__ = ("code", "dcode", "dmath", "math", "pair")
+
+    def __init__(
+        self,
+        math: Any,
+        dmath: Any,
+        code: Any,
+        dcode: Any = None,
+        *,
+        pair: bool = False,
+    ) -> None:
+        self.math = math  # the value in terms of the operands: "\\sin #0"
+        self.dmath = dmath  # ∂node/∂operand for each operand: ("\\cos #0",)
+        self.code = code  # the value as Python: "sin(#0)"
+        self.dcode = dcode  # ∂node/∂operand as Python: ("cos(#0)",)
+        self.pair = pair
+
+
+class Op:
+    """One primitive: its name, forward, derivative rule, display name and trace notation."""
+
+    __slots__ = (
+        "arity",
+        "default",
+        "doc",
+        "domain",
+        "forward",
+        "name",
+        "notation",
+        "param",
+        "rule",
+        "show",
+    )
 
     def __init__(
         self,
@@ -46,6 +91,7 @@ class Op:
         param: str | None = None,
         default: float | None = None,
         show: Callable[[Any], str] | None = None,
+        notation: Notation | None = None,
     ) -> None:
         self.name = name  # the entry's name, and the `Value` method for a unary function
         self.forward = forward  # floats → (value, ∂/∂input, ...); n-ary: (value, tuple)
@@ -56,6 +102,7 @@ class Op:
         self.param = param  # the name of the folded number, if the op has one
         self.default = default  # its default, for a method that takes it (leaky_relu's slope)
         self.show = show or (lambda c: name)  # the folded number → the display name
+        self.notation = notation  # how a trace writes it (tests/test_trace.py: every entry has one)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
@@ -152,10 +199,40 @@ def _pow(a: float, b: float) -> tuple[float, float, float]:
     return out, 0.0 if b == 0.0 else b * power(a, b - 1.0), out * math.log(a)
 
 
-ADD = Op("add", _add, CONSTANT, arity=2, show=lambda c: "+")
-SUB = Op("sub", _sub, CONSTANT, arity=2, show=lambda c: "-")
-MUL = Op("mul", _mul, lambda y, a, b: (b, a), arity=2, show=lambda c: "*")
-DIV = Op("div", _div, lambda y, a, b: (1.0 / b, -y / b), arity=2, show=lambda c: "/")
+N = Notation
+
+ADD = Op(
+    "add",
+    _add,
+    CONSTANT,
+    arity=2,
+    show=lambda c: "+",
+    notation=N("#0 + #1", ("1", "1"), "#0 + #1", ("1.0", "1.0")),
+)
+SUB = Op(
+    "sub",
+    _sub,
+    CONSTANT,
+    arity=2,
+    show=lambda c: "-",
+    notation=N("#0 - #1", ("1", "-1"), "#0 - #1", ("1.0", "-1.0")),
+)
+MUL = Op(
+    "mul",
+    _mul,
+    lambda y, a, b: (b, a),
+    arity=2,
+    show=lambda c: "*",
+    notation=N("#0 \\times #1", ("#1", "#0"), "#0 * #1", ("#1", "#0")),
+)
+DIV = Op(
+    "div",
+    _div,
+    lambda y, a, b: (1.0 / b, -y / b),
+    arity=2,
+    show=lambda c: "/",
+    notation=N("#0 / #1", ("1/#1", "-#y/#1"), "#0 / #1", ("1.0 / #1", "-#y / #1")),
+)
 POW = Op(
     "pow",
     _pow,
@@ -163,6 +240,12 @@ POW = Op(
     arity=2,
     domain=lambda a, b: "is not > 0: a Value exponent needs ln(base)" if a <= 0.0 else None,
     show=lambda c: "**",
+    notation=N(
+        "#0^{#1}",
+        ("#1 \\cdot #0^{#1 - 1}", "#y \\cdot \\ln #0"),
+        "power(#0, #1)",
+        ("(0.0 if #1 == 0.0 else #1 * power(#0, #1 - 1.0))", "#y * log(#0)"),
+    ),
 )
 
 # ---- binary operators with a plain number c folded in: one parent -------------------------
@@ -193,20 +276,74 @@ def _rpow_c(x: float, c: float) -> tuple[float, float]:
     return out, out * math.log(c)
 
 
-ADD_C = Op("add_c", lambda x, c: (x + c, 1.0), CONSTANT, param="c", show=lambda c: "+" + fmt(c))
-SUB_C = Op("sub_c", lambda x, c: (x - c, 1.0), CONSTANT, param="c", show=lambda c: "-" + fmt(c))
-RSUB_C = Op("rsub_c", lambda x, c: (c - x, -1.0), CONSTANT, param="c", show=lambda c: fmt(c) + "-")
-MUL_C = Op("mul_c", lambda x, c: (x * c, c), CONSTANT, param="c", show=lambda c: "*" + fmt(c))
-DIV_C = Op("div_c", lambda x, c: (x / c, 1.0 / c), CONSTANT, param="c", show=lambda c: "/" + fmt(c))
+def _pow_c_dmath(x: list[str], c: float, y: str, ds: tuple) -> tuple[str]:
+    if c == 0.0:
+        return ("0",)
+    if c == 2.0:
+        return (f"2 \\cdot {x[0]}",)
+    return (f"{fmt(c)} \\cdot {x[0]}^{{{fmt(c - 1.0)}}}",)
+
+
+def _pow_c_dcode(x: list[str], c: float, y: str, ds: tuple) -> tuple[str]:
+    return ("0.0",) if c == 0.0 else (f"{c!r} * power({x[0]}, {c - 1.0!r})",)
+
+
+ADD_C = Op(
+    "add_c",
+    lambda x, c: (x + c, 1.0),
+    CONSTANT,
+    param="c",
+    show=lambda c: "+" + fmt(c),
+    notation=N("#0 + #c", ("1",), "#0 + #c", ("1.0",)),
+)
+SUB_C = Op(
+    "sub_c",
+    lambda x, c: (x - c, 1.0),
+    CONSTANT,
+    param="c",
+    show=lambda c: "-" + fmt(c),
+    notation=N("#0 - #c", ("1",), "#0 - #c", ("1.0",)),
+)
+RSUB_C = Op(
+    "rsub_c",
+    lambda x, c: (c - x, -1.0),
+    CONSTANT,
+    param="c",
+    show=lambda c: fmt(c) + "-",
+    notation=N("#c - #0", ("-1",), "#c - #0", ("-1.0",)),
+)
+MUL_C = Op(
+    "mul_c",
+    lambda x, c: (x * c, c),
+    CONSTANT,
+    param="c",
+    show=lambda c: "*" + fmt(c),
+    notation=N("#0 \\times #c", ("#c",), "#0 * #c", ("#c",)),
+)
+DIV_C = Op(
+    "div_c",
+    lambda x, c: (x / c, 1.0 / c),
+    CONSTANT,
+    param="c",
+    show=lambda c: "/" + fmt(c),
+    notation=N("#0 / #c", ("1/#c",), "#0 / #c", ("1.0 / #c",)),
+)
 RDIV_C = Op(
     "rdiv_c",
     lambda x, c: (c / x, -(c / x) / x),  # ∂(c/x)/∂x = −c/x²
     lambda y, x, c: (-y / x,),
     param="c",
     show=lambda c: fmt(c) + "/",
+    notation=N("#c / #0", ("-#y/#0",), "#c / #0", ("-#y / #0",)),
 )
 POW_C = Op(
-    "pow_c", _pow_c, _pow_c_rule, param="c", domain=_pow_c_domain, show=lambda c: "**" + fmt(c)
+    "pow_c",
+    _pow_c,
+    _pow_c_rule,
+    param="c",
+    domain=_pow_c_domain,
+    show=lambda c: "**" + fmt(c),
+    notation=N("#0^{#c}", _pow_c_dmath, "power(#0, #c)", _pow_c_dcode),
 )
 RPOW_C = Op(
     "rpow_c",
@@ -214,6 +351,12 @@ RPOW_C = Op(
     lambda y, x, c: (y * math.log(c),),
     param="c",
     show=lambda c: fmt(c) + "**",
+    notation=N(
+        "#c^{#0}",
+        ("#y \\cdot \\ln #c",),
+        "power(#c, #0)",
+        lambda x, c, y, ds: (f"{y} * {math.log(c)!r}",),
+    ),
 )
 
 # ---- functions of one Value: each becomes a `Value` method of its name --------------------
@@ -298,19 +441,95 @@ def _sqrt_rule(y: Any, x: Any) -> tuple:
     return (0.5 * y._apply(POW_C, -1.0),)
 
 
-NEG = Op("neg", _neg, CONSTANT)
-ABS = Op("abs", _abs, CONSTANT)
-EXP = Op("exp", _exp, lambda y, x: (y,))
-LOG = Op("log", _log, lambda y, x: (1.0 / x,), domain=lambda x: "is not > 0" if x <= 0.0 else None)
-SQRT = Op("sqrt", _sqrt, _sqrt_rule, domain=lambda x: "is negative" if x < 0.0 else None)
-SIN = Op("sin", _sin, lambda y, x: (x.cos(),))
-COS = Op("cos", _cos, lambda y, x: (-x.sin(),))
-TANH = Op("tanh", _tanh, lambda y, x: (1.0 - y * y,))
-ATAN = Op("atan", _atan, lambda y, x: (1.0 / (1.0 + x * x),))
-SIGMOID = Op("sigmoid", _sigmoid, lambda y, x: (y * (1.0 - y),))
-RELU = Op("relu", _relu, CONSTANT)
-LEAKY_RELU = Op("leaky_relu", _leaky_relu, CONSTANT, param="slope", default=0.01)
-SOFTPLUS = Op("softplus", _softplus, lambda y, x: (x.sigmoid(),))
+# The piecewise ops (abs, relu, leaky_relu) keep their branch in the code: their derivative
+# depends on which side of the kink the input is.
+NEG = Op("neg", _neg, CONSTANT, notation=N("-#0", ("-1",), "-#0", ("-1.0",)))
+ABS = Op(
+    "abs",
+    _abs,
+    CONSTANT,
+    notation=N(
+        "|#0|",
+        ("\\operatorname{sign} #0",),
+        "abs(#0)",
+        ("(1.0 if #0 > 0.0 else -1.0 if #0 < 0.0 else 0.0)",),
+    ),
+)
+EXP = Op("exp", _exp, lambda y, x: (y,), notation=N("e^{#0}", ("#y",), "exp(#0)", ("#y",)))
+LOG = Op(
+    "log",
+    _log,
+    lambda y, x: (1.0 / x,),
+    domain=lambda x: "is not > 0" if x <= 0.0 else None,
+    notation=N("\\ln #0", ("1/#0",), "log(#0)", ("1.0 / #0",)),
+)
+SQRT = Op(
+    "sqrt",
+    _sqrt,
+    _sqrt_rule,
+    domain=lambda x: "is negative" if x < 0.0 else None,
+    notation=N("\\sqrt{#0}", ("1/(2 #y)",), "sqrt(#0)", ("(0.5 / #y if #y else inf)",)),
+)
+SIN = Op(
+    "sin",
+    _sin,
+    lambda y, x: (x.cos(),),
+    notation=N("\\sin #0", ("\\cos #0",), "sin(#0)", ("cos(#0)",)),
+)
+COS = Op(
+    "cos",
+    _cos,
+    lambda y, x: (-x.sin(),),
+    notation=N("\\cos #0", ("-\\sin #0",), "cos(#0)", ("-sin(#0)",)),
+)
+TANH = Op(
+    "tanh",
+    _tanh,
+    lambda y, x: (1.0 - y * y,),
+    notation=N("\\tanh #0", ("1 - #y^{2}",), "tanh(#0)", ("1.0 - #y * #y",)),
+)
+ATAN = Op(
+    "atan",
+    _atan,
+    lambda y, x: (1.0 / (1.0 + x * x),),
+    notation=N("\\arctan #0", ("1/(1 + #0^{2})",), "atan(#0)", ("1.0 / (1.0 + #0 * #0)",)),
+)
+SIGMOID = Op(
+    "sigmoid",
+    _sigmoid,
+    lambda y, x: (y * (1.0 - y),),
+    notation=N("\\sigma(#0)", ("#y (1 - #y)",), "sigmoid(#0)", ("#y * (1.0 - #y)",)),
+)
+RELU = Op(
+    "relu",
+    _relu,
+    CONSTANT,
+    notation=N(
+        "\\max(#0, 0)",
+        ("1 \\text{ if } #0 > 0 \\text{ else } 0",),
+        "(#0 if #0 > 0.0 else 0.0)",
+        ("(1.0 if #0 > 0.0 else 0.0)",),
+    ),
+)
+LEAKY_RELU = Op(
+    "leaky_relu",
+    _leaky_relu,
+    CONSTANT,
+    param="slope",
+    default=0.01,
+    notation=N(
+        "#0 \\text{ if } #0 > 0 \\text{ else } #c \\cdot #0",
+        ("1 \\text{ if } #0 > 0 \\text{ else } #c",),
+        "(#0 if #0 > 0.0 else #c * #0)",
+        ("(1.0 if #0 > 0.0 else #c)",),
+    ),
+)
+SOFTPLUS = Op(
+    "softplus",
+    _softplus,
+    lambda y, x: (x.sigmoid(),),
+    notation=N("\\ln(1 + e^{#0})", ("\\sigma(#0)",), "softplus(#0)", ("sigmoid(#0)",)),
+)
 
 METHODS = (EXP, LOG, SQRT, SIN, COS, TANH, ATAN, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS)
 """The unary functions that `Value` has as methods, `x.tanh()`, named by their entries."""
@@ -403,9 +622,45 @@ def _softmax_rule(y: Any, *args: Any) -> tuple:
     return tuple(y * (1.0 - y) if j == i else -y * sj for j, sj in enumerate(s))
 
 
+def _halves(x: list[str]) -> list[tuple[str, str]]:
+    """(wᵢ, xᵢ) pairs of a dot's operands, which are all of w, then all of x."""
+    n = len(x) // 2
+    return list(zip(x[:n], x[n:]))
+
+
 def _dot_rule(y: Any, *parents: Any) -> tuple:
     n = len(parents) // 2
     return parents[n:] + parents[:n]
+
+
+# ---- how a trace writes the n-ary ops: functions of the operand list ---------------------
+
+
+def _plus(terms: list[str], c: float = 0.0, number: Callable[[float], str] = fmt) -> str:
+    """t₁ + t₂ + … (+ c when c is not 0)."""
+    return " + ".join([*terms, number(c)] if c else terms)
+
+
+def _fsum(terms: list[str], c: float = 0.0) -> str:
+    """fsum([t₁, t₂, …]) (+ c): the engine's correctly rounded sum, then the folded number."""
+    total = f"fsum([{', '.join(terms)}])"
+    return f"{total} + {c!r}" if c else total
+
+
+def _mean_n(ds: tuple) -> int:
+    """n, the count the mean divides by (folded numbers included), from ∂/∂xᵢ = 1/n."""
+    return round(1.0 / ds[0])
+
+
+def _exps(x: list[str]) -> str:
+    return " + ".join(f"e^{{{xi}}}" for xi in x)
+
+
+def _softmax_dmath(x: list[str], i: int, y: str, ds: tuple) -> tuple[str, ...]:
+    return tuple(
+        f"{y} (1 - {y})" if j == i else f"-{y} \\cdot e^{{{xj}}}/({_exps(x)})"
+        for j, xj in enumerate(x)
+    )
 
 
 SUM = Op(
@@ -415,12 +670,76 @@ SUM = Op(
     arity=0,
     param="offset",
     show=lambda c: "sum" if not c else "sum+" + fmt(c),
+    notation=N(
+        lambda x, c, y, ds: _plus(x, c),
+        lambda x, c, y, ds: ("1",) * len(x),
+        lambda x, c, y, ds: _fsum(x, c),
+        lambda x, c, y, ds: ("1.0",) * len(x),
+    ),
 )
-MEAN = Op("mean", _mean, CONSTANT, arity=0)
-DOT = Op("dot", _dot, _dot_rule, arity=0)
-WSUM = Op("wsum", _wsum, CONSTANT, arity=0)
-LOGSUMEXP = Op("logsumexp", _logsumexp, _logsumexp_rule, arity=0)
-SOFTMAX = Op("softmax", _softmax, _softmax_rule, arity=0, param="i", show=lambda i: f"softmax[{i}]")
+MEAN = Op(
+    "mean",
+    _mean,
+    CONSTANT,
+    arity=0,
+    param="offset",  # n is not kept: it is 1/∂mean/∂xᵢ
+    notation=N(
+        lambda x, c, y, ds: f"({_plus(x, c)})/{_mean_n(ds)}",
+        lambda x, c, y, ds: (f"1/{_mean_n(ds)}",) * len(x),
+        lambda x, c, y, ds: f"({_fsum(x, c)}) / {_mean_n(ds)}",
+        lambda x, c, y, ds: tuple(repr(d) for d in ds),
+    ),
+)
+DOT = Op(
+    "dot",
+    _dot,
+    _dot_rule,
+    arity=0,
+    notation=N(
+        lambda x, c, y, ds: _plus([f"{w} \\cdot {v}" for w, v in _halves(x)]),
+        lambda x, c, y, ds: (*x[len(x) // 2 :], *x[: len(x) // 2]),
+        lambda x, c, y, ds: _fsum([f"{w} * {v}" for w, v in _halves(x)]),
+        lambda x, c, y, ds: (*x[len(x) // 2 :], *x[: len(x) // 2]),
+    ),
+)
+WSUM = Op(
+    "wsum",
+    _wsum,
+    CONSTANT,
+    arity=0,
+    notation=N(
+        lambda x, c, y, ds: _plus([f"{fmt(d)} \\cdot {v}" for v, d in zip(x, ds)]),
+        lambda x, c, y, ds: tuple(fmt(d) for d in ds),
+        lambda x, c, y, ds: _fsum([f"{v} * {d!r}" for v, d in zip(x, ds)]),
+        lambda x, c, y, ds: tuple(repr(d) for d in ds),
+    ),
+)
+LOGSUMEXP = Op(
+    "logsumexp",
+    _logsumexp,
+    _logsumexp_rule,
+    arity=0,
+    notation=N(
+        lambda x, c, y, ds: f"\\ln({_exps(x)})",
+        lambda x, c, y, ds: tuple(f"e^{{{xi} - {y}}}" for xi in x),
+        lambda x, c, y, ds: f"logsumexp([{', '.join(x)}])",
+        pair=True,
+    ),
+)
+SOFTMAX = Op(
+    "softmax",
+    _softmax,
+    _softmax_rule,
+    arity=0,
+    param="i",
+    show=lambda i: f"softmax[{i}]",
+    notation=N(
+        lambda x, i, y, ds: f"e^{{{x[i]}}}/({_exps(x)})",
+        _softmax_dmath,
+        lambda x, i, y, ds: f"softmax([{', '.join(x)}])[{i}]",
+        pair=True,
+    ),
+)
 
 TABLE: tuple[Op, ...] = (
     *(ADD, SUB, MUL, DIV, POW),
@@ -429,3 +748,24 @@ TABLE: tuple[Op, ...] = (
     *(SUM, MEAN, DOT, WSUM, LOGSUMEXP, SOFTMAX),
 )
 """Every primitive of the engine."""
+
+CODE_NAMES: dict[str, Any] = {
+    "abs": abs,
+    "atan": math.atan,
+    "cos": math.cos,
+    "exp": exp,
+    "fsum": fsum,
+    "inf": _INF,
+    "log": math.log,
+    "logsumexp": _logsumexp,
+    "nan": math.nan,
+    "power": power,
+    "sigmoid": sigmoid,
+    "sin": math.sin,
+    "softmax": _softmax,
+    "softplus": softplus,
+    "sqrt": math.sqrt,
+    "tanh": math.tanh,
+}
+"""The names the `code` templates use: the engine's own float functions, so that a trace's code
+computes what the forwards compute, to the last digit."""

@@ -45,7 +45,7 @@ def mean(values: Iterable[Value | Number]) -> Value:
     data, local = ops.MEAN.forward([v.data for v in nodes], len(items), offset)
     if not nodes:
         return Value(data)
-    return _nary(data, ops.MEAN, nodes, local)
+    return _nary(data, ops.MEAN, nodes, local, offset)
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:

@@ -1,6 +1,7 @@
-"""chainrule's neural networks: MLPs whose every weight is an `autograd.Value`."""
+"""chainrule's neural networks: MLPs and a small GPT whose every weight is an `autograd.Value`."""
 
-from . import activations, data, init, losses, optim
+from . import activations, data, datasets, init, losses, optim
+from .gpt import GPT, Vocabulary
 from .layers import MLP, Layer, Neuron
 from .module import Module
 from .optim import SGD, Adam
@@ -8,6 +9,7 @@ from .serialize import load, save
 from .train import History, accuracy, fit
 
 __all__ = [
+    "GPT",
     "MLP",
     "SGD",
     "Adam",
@@ -15,9 +17,11 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "Vocabulary",
     "accuracy",
     "activations",
     "data",
+    "datasets",
     "fit",
     "init",
     "load",

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping
 
 from autograd import Value
 from autograd.value import as_float
 
 _SHOWN = 10  # names listed per kind of problem in an error message
+_QUOTE = reprlib.Repr()  # a bad value from a file can be megabytes: messages quote a prefix
+_QUOTE.maxstring = _QUOTE.maxother = _QUOTE.maxlong = 40
+_QUOTE.maxlist, _QUOTE.maxdict = 10, 4
+_QUOTE.maxlevel = 2
+
+
+def short_repr(value: object) -> str:
+    """repr(value), cut to a short prefix (about 40 characters per part, 2 levels deep)."""
+    return _QUOTE.repr(value)
 
 
 def _listing(names: list[str]) -> str:
-    shown = ", ".join(names[:_SHOWN])
+    shown = ", ".join(n if len(n) <= 60 else n[:57] + "..." for n in names[:_SHOWN])
     more = len(names) - _SHOWN
     return shown + (f" … and {more} more" if more > 0 else "")
 
@@ -58,7 +68,7 @@ class Module:
             v = state[name]
             x = None if isinstance(v, bool) else as_float(v)
             if x is None or not math.isfinite(x):
-                bad.append(f"{name}={v!r}")
+                bad.append(f"{name}={short_repr(v)}")
             else:
                 values[name] = x
         problems = []

@@ -122,11 +122,19 @@ def fit(
     metrics: Sequence[str] = ("accuracy",),
     progress: bool = True,
     seed: int | None = None,
+    compile: bool = False,
 ) -> History:
     """Train for `epochs` passes over (X, y): per batch C = mean loss, backward, optimizer.step().
 
     Returns the per-epoch History. A non-finite loss raises FloatingPointError naming the epoch
     and batch, before that batch's step, so the parameters stay finite.
+
+    `compile=True` (full batch only) builds the graph once, compiles its evaluation trace to
+    straight-line code (`autograd.Trace.compile`) and replays that with the current weights
+    each epoch: the same losses, gradients and steps to the last digit, without building a
+    graph. It holds for models whose graph does not depend on the weights' values through
+    Python `if`s (nn.MLP and nn.Layer: relu, abs and leaky_relu branches are ops, kept in the
+    code); a model that branches in Python on a value must train without it.
     """
     loss_fn = _losses.get(loss)
     if len(X) != len(y):
@@ -140,8 +148,14 @@ def fit(
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metrics {unknown}; known: {', '.join(METRICS)}")
+    if compile and batch_size is not None:
+        raise ValueError(
+            f"fit: compile=True replays one graph, so it needs the full batch (batch_size=None), "
+            f"not batch_size={batch_size!r}"
+        )
     rng = random.Random(seed)
     history = History()
+    replay: _Replay | None = None
     judge: Judge | None = None
     measure = "accuracy" in metrics
     bar = None
@@ -156,17 +170,26 @@ def fit(
             for b, (Xb, yb) in enumerate(
                 batches(X, y, batch_size, shuffle=batch_size is not None, seed=rng), start=1
             ):
-                preds = [model(x) for x in Xb]
-                cost = autograd.mean([loss_fn(p, t) for p, t in zip(preds, yb, strict=True)])
-                if not math.isfinite(cost.data):
+                if replay is not None:
+                    value, preds = replay.run()
+                else:
+                    preds = [model(x) for x in Xb]
+                    cost = autograd.mean([loss_fn(p, t) for p, t in zip(preds, yb, strict=True)])
+                    value = cost.data
+                if not math.isfinite(value):
                     raise FloatingPointError(
-                        f"fit: the loss is {cost.data} in epoch {epoch} (batch {b}); "
+                        f"fit: the loss is {value} in epoch {epoch} (batch {b}); "
                         "try a smaller learning rate. The parameters are as before this batch."
                     )
                 optimizer.zero_grad()
-                cost.backward()
+                if replay is not None:
+                    replay.add_grads()
+                else:
+                    cost.backward()
+                    if compile:  # this first graph is the one replayed from now on
+                        replay = _Replay(cost, preds)
                 optimizer.step()
-                total += cost.data * len(Xb)
+                total += value * len(Xb)
                 if measure:
                     if judge is None and epoch == 1 and b == 1:
                         judge = classifier(len(preds[0]), y, loss_fn)
@@ -184,6 +207,31 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+class _Replay:
+    """A batch's graph compiled once (`Trace.compile`), run again with the leaves' new data."""
+
+    def __init__(self, cost: Value, preds: list[list[Value]]) -> None:
+        self.shape = [len(p) for p in preds]
+        outputs = [v for p in preds for v in p]
+        self.fn = autograd.trace(cost).compile(extra=outputs)
+        self.leaves = self.fn.inputs
+        self.grads: list[float] = []
+
+    def run(self) -> tuple[float, list[list[Value]]]:
+        """The loss and the predictions (as leaves, for the accuracy) at the current weights."""
+        value, self.grads, outs = self.fn(*[x.data for x in self.leaves])
+        preds, k = [], 0
+        for n in self.shape:
+            preds.append([Value(v) for v in outs[k : k + n]])
+            k += n
+        return value, preds
+
+    def add_grads(self) -> None:
+        """Add the last run's gradient to every leaf's `.grad`, as backward() would."""
+        for x, g in zip(self.leaves, self.grads):
+            x.grad += g
 
 
 __all__ = ["METRICS", "History", "accuracy", "classifier", "fit"]

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_top_level_help_lists_every_command(tmp_path: Path) -> None:
         assert name in r.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "graph", "check"])
+@pytest.mark.parametrize("command", ["demo", "graph", "trace", "check"])
 def test_subcommand_help_is_complete(command: str, tmp_path: Path) -> None:
     r = chainrule(command, "--help", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -285,6 +286,68 @@ def test_expression_starting_with_minus(tmp_path: Path) -> None:
     assert numbers(r.stdout) == {"h": -9.0, "dh/dx": -6.0}
 
 
+# ---- chainrule trace ----------------------------------------------------------------------------
+
+BAYDIN = ("trace", "log(x1) + x1*x2 - sin(x2)", "--at", "x1=2,x2=5")
+
+
+def test_trace_prints_baydin_tables(tmp_path: Path) -> None:
+    r = chainrule(*BAYDIN, "--tangent", "x1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for title in ("Forward primal trace", "Reverse adjoint trace", "Forward tangent trace"):
+        assert title in out
+    assert "v₁  = ln v₋₁   = 0.6931471805599453" in out
+    assert f"= {11.652071455223084!r}" in out
+    assert "∂h/∂x1 = v̄₋₁" in out and "= 5.5" in out
+    assert f"= {2 - math.cos(5)!r}" in out
+    assert re.search(r"ḣ +=  *v̇₅ += 5\.5", out)
+
+
+def test_trace_formats_and_digits(tmp_path: Path) -> None:
+    r = chainrule(*BAYDIN, "--format", "markdown", "--digits", "3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "| v₁ | ln v₋₁ | 0.693 |" in r.stdout
+    r = chainrule(*BAYDIN, "--format", "latex", "--tangent", "x2=1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(r"\begin{tabular}") == 3
+    assert r"$= \ln v_{-1}$" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tangent", "x3"], "x3 is not a variable of the expression (its variables: x1, x2)"),
+        (["--tangent", "x1=a"], "'a' is not a number"),
+        (["--tangent", "x1,x1"], "x1 is given twice"),
+        (["--tangent", "1x"], "is not NAME or NAME=NUMBER"),
+        (["--format", "html"], "invalid choice: 'html'"),
+        (["--digits", "99"], "give 0 to 17 decimals"),
+    ],
+)
+def test_trace_bad_options_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    r = chainrule(*BAYDIN, *args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+def test_trace_shares_graph_errors(tmp_path: Path) -> None:
+    r = chainrule("trace", "log(x)", "--at", "x=-1", cwd=tmp_path)
+    assert r.returncode == 1 and "is not > 0" in r.stderr
+    r = chainrule("trace", "x*y", "--at", "x=1", cwd=tmp_path)
+    assert r.returncode == 2 and "no value given for y" in r.stderr
+    r = chainrule("trace", "-", "--at", "x=3", cwd=tmp_path, stdin="x**2\n")
+    assert r.returncode == 0 and "v₁ = v₀^2" in r.stdout
+
+
+@pytest.mark.parametrize("expr", HOSTILE[:5], ids=[h[:25] for h in HOSTILE[:5]])
+def test_trace_rejects_hostile_input(expr: str, tmp_path: Path) -> None:
+    r = chainrule("trace", "--at", "x=1", "--", expr, cwd=tmp_path, timeout=30)
+    assert r.returncode == 2 and "rejected expression" in r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---- chainrule demo ----------------------------------------------------------------------------
 
 
@@ -401,19 +464,30 @@ def test_demo_bad_epochs(tmp_path: Path) -> None:
 needs_notes = pytest.mark.skipif(not HAS_NOTES, reason="nn/notes/ (the register) is not there")
 
 
+def check_entries(stdout: str) -> tuple[dict[str, str], str]:
+    """`chainrule check`'s output: {id: its lines, joined}, and the summary (the last lines)."""
+    entries: dict[str, list[str]] = {}
+    lines = stdout.rstrip("\n").split("\n")
+    summary_at = max(i for i, line in enumerate(lines) if re.match(r"\d+ equations? checked", line))
+    for line in lines[:summary_at]:
+        if not line.startswith(" "):
+            entries[line.split()[0]] = []
+        entries[list(entries)[-1]].append(line)
+    return {k: "\n".join(v) for k, v in entries.items()}, " ".join(lines[summary_at:])
+
+
 @needs_notes
 def test_check_runs_the_whole_register(tmp_path: Path) -> None:
     from nn.notes import REGISTER
 
     r = chainrule("check", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    lines = r.stdout.strip().splitlines()
-    rows, summary = lines[:-1], lines[-1]
-    assert [row.split()[0] for row in rows] == list(REGISTER)
-    for row in rows:
+    entries, summary = check_entries(r.stdout)
+    assert list(entries) == list(REGISTER)
+    for row in entries.values():
         assert " ✓ " in row or " ✗ notes wrong " in row, row
-        assert "engine:" in row and "notes:" in row
-    assert any(row.startswith("000-2 ") and "✗ notes wrong" in row for row in rows)
+        assert "engine:" in row and "notes" in row
+    assert "✗ notes wrong" in entries["000-2"]
     assert f"{len(REGISTER)} equations checked: {len(REGISTER)} hold, 0 fail" in summary
 
 
@@ -421,7 +495,7 @@ def test_check_runs_the_whole_register(tmp_path: Path) -> None:
 def test_check_selected_ids(tmp_path: Path) -> None:
     r = chainrule("check", "--ids", "000-2, 004-5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    rows = r.stdout.strip().splitlines()[:-1]
+    rows = list(check_entries(r.stdout)[0].values())
     assert [row.split()[0] for row in rows] == ["000-2", "004-5"]
     assert "✗ notes wrong" in rows[0] and "358414.4119" in rows[0]
 
@@ -507,3 +581,182 @@ def test_console_script(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert numbers(r.stdout) == {"h": 8.0, "dh/dx": 12.0}
+
+
+# ---- hardening: every failure is one line and exit status 1 or 2 ------------------------------
+
+
+def one_line_error(r: subprocess.CompletedProcess, status: int) -> str:
+    assert r.returncode == status, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    return r.stderr
+
+
+def test_graph_names_the_result_when_h_f_g_y_out_are_taken(tmp_path: Path) -> None:
+    r = chainrule("graph", "h+f+g+y+out", "--at", "h=1,f=1,g=1,y=1,out=1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert numbers(r.stdout)["out1"] == 5.0 and numbers(r.stdout)["dout1/dh"] == 1.0
+
+
+def test_graph_out_name_too_long(tmp_path: Path) -> None:
+    r = chainrule("graph", "x", "--at", "x=1", "--out", "a" * 300 + ".svg", cwd=tmp_path)
+    assert "File name too long" in one_line_error(r, 1)
+
+
+def test_graph_out_below_an_unreadable_folder(tmp_path: Path) -> None:
+    base = Path(tempfile.mkdtemp(prefix="chainrule-locked-"))
+    try:
+        base.chmod(0o755)
+        (base / "locked").mkdir(mode=0o000)
+        cmd = [sys.executable, "-m", "nn", "graph", "x", "--at", "x=1"]
+        cmd += ["--out", str(base / "locked" / "sub" / "g.svg")]
+        if os.geteuid() == 0:  # root reads every folder: run as nobody
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv (util-linux) to become nobody")
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
+        r = subprocess.run(cmd, cwd="/", env=_env(), capture_output=True, text=True, timeout=60)
+    finally:
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)
+    assert "Permission denied" in one_line_error(r, 1)
+
+
+def test_graph_expression_from_a_closed_standard_input(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "nn", "graph", "-", "--at", "x=1"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(0),  # as `<&-` in a shell
+    )
+    assert "standard input is closed" in one_line_error(r, 2)
+
+
+def test_graph_bytes_that_are_not_utf8_get_a_caret(tmp_path: Path) -> None:
+    for args, stdin in (([b"x+\xff"], None), ([b"-"], b"x+\xff\n")):
+        r = subprocess.run(
+            [sys.executable, "-m", "nn", "graph", *args, "--at", "x=1"],
+            cwd=tmp_path,
+            env=_env(),
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+        )
+        err = r.stderr.decode("utf-8")
+        assert r.returncode == 2 and "Traceback" not in err
+        assert "byte 0xff, which is not UTF-8 text (at column 3)" in err
+        assert err.splitlines()[-1] == "      ^"
+
+
+def test_graph_lets_no_syntax_warning_through(tmp_path: Path) -> None:
+    r = chainrule("graph", "1or 2", cwd=tmp_path)
+    assert r.returncode == 2 and "Warning" not in r.stderr, r.stderr
+
+
+def balanced_sum(leaves: int) -> str:
+    terms = ["x"] * leaves
+    while len(terms) > 1:
+        terms = [f"({a}+{b})" for a, b in zip(terms[::2], terms[1::2])]
+    return terms[0]
+
+
+def test_graph_max_nodes_is_an_option_and_the_message_names_it(tmp_path: Path) -> None:
+    expr = balanced_sum(512)  # one leaf x and 511 sums: 512 values
+    r = chainrule("graph", expr, "--at", "x=1", "--out", "g.svg", cwd=tmp_path)
+    err = one_line_error(r, 1)
+    assert "more than --max-nodes 500" in err and "--max-nodes 512" in err
+    assert "max_nodes=" not in err
+    r = chainrule("graph", expr, "--at", "x=1", "--dot", "--max-nodes", "512", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("digraph")
+    r = chainrule("graph", "x", "--at", "x=1", "--max-nodes", "0", cwd=tmp_path)
+    assert r.returncode == 2 and "must be at least 1" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["x*w", "--at", "w=1", "x=2"], ["--at", "w=1", "x=2", "x*w"], ["--at", "w=1", "x=2"]],
+)
+def test_graph_at_with_a_space_says_what_was_meant(args: list[str], tmp_path: Path) -> None:
+    err = one_line_error(chainrule("graph", *args, cwd=tmp_path), 2)
+    assert "'x=2' looks like a value for --at" in err and "(--at w=1,x=2)" in err
+
+
+def test_graph_expression_starting_with_minus_needs_no_double_dash(tmp_path: Path) -> None:
+    for args in (["-x**2", "--at", "x=3"], ["--at", "x=3", "-x**2"], ["-2*x", "--at=x=3"]):
+        r = chainrule("graph", *args, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert numbers(r.stdout)["h"] in (-9.0, -6.0)
+
+
+def test_graph_pi_and_e_are_constants(tmp_path: Path) -> None:
+    r = chainrule("graph", "pi*x + e", "--at", "x=2", cwd=tmp_path)
+    assert numbers(r.stdout) == {"h": 2 * math.pi + math.e, "dh/dx": math.pi}
+    assert "the constants pi and e" in chainrule("graph", "--help", cwd=tmp_path).stdout
+
+
+@needs_notes
+def test_check_is_wrapped_and_shows_each_wrong_line_as_written_and_corrected(
+    tmp_path: Path,
+) -> None:
+    from nn.notes import run
+
+    wrong = [r.id for r in run() if r.notes_wrong]
+    env = {"COLUMNS": "250"}  # not a terminal: at most 100 columns all the same
+    r = subprocess.run(
+        [sys.executable, "-m", "nn", "check"],
+        cwd=tmp_path,
+        env={**_env(), **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert max(len(line) for line in r.stdout.splitlines()) <= 100
+    entries, _ = check_entries(r.stdout)
+    assert {"001-2", "004-11"} <= set(wrong)
+    for id in wrong:
+        text = " ".join(entries[id].split())
+        written = re.search(r"notes as written: (.*?) corrected: (.*?) ", text)
+        assert written, entries[id]
+        assert written.group(1) != written.group(2), entries[id]  # they differ visibly
+    assert "[4] -0.5182681717" in entries["001-2"] and "[4] -0.6457439598" in entries["001-2"]
+    assert re.search(r"(?<![\w.])-0(?![\w.])", r.stdout) is None  # no -0
+
+
+@needs_notes
+def test_check_counts_in_the_singular(tmp_path: Path) -> None:
+    r = chainrule("check", "--ids", "000-1", cwd=tmp_path)
+    assert "1 equation checked: 1 holds, 0 fail; 0 lines of the notes are wrong" in r.stdout
+    r = chainrule("check", "--ids", "000-2", cwd=tmp_path)
+    assert "1 equation checked: 1 holds, 0 fail; 1 line of the notes is wrong" in r.stdout
+
+
+@pytest.mark.parametrize("broken", ["neuron graph", "plots"])
+def test_demo_writes_the_model_before_any_drawing(broken: str, tmp_path: Path, monkeypatch, capsys):
+    import nn
+    from nn.app import demo
+
+    def fail(*args, **kwargs):
+        raise ValueError("no renderer for this\ngraph")
+
+    if broken == "neuron graph":
+        monkeypatch.setattr(demo, "_neuron_graph", fail)
+    else:
+        monkeypatch.setattr(demo.plots, "have_matplotlib", lambda: False)
+        monkeypatch.setattr(demo.plots, "boundary_svg", fail)
+    out = tmp_path / "out"
+    assert main(["demo", "--epochs", "2", "--out", str(out)]) == 1
+    last = capsys.readouterr().err.rstrip("\n").split("\n")[-1]
+    assert last.startswith(f"chainrule demo: error: cannot draw the {broken}: no renderer")
+    assert "written: model.json" in last
+    assert len(nn.load(out / "model.json").parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+
+
+def test_trace_shares_graph_s_reading_of_minus_and_spaced_at(tmp_path: Path) -> None:
+    r = chainrule("trace", "-x**2", "--at", "x=3", cwd=tmp_path)
+    assert r.returncode == 0 and "= 9" in r.stdout, r.stderr
+    err = one_line_error(chainrule("trace", "x*w", "--at", "w=1", "x=2", cwd=tmp_path), 2)
+    assert "chainrule trace: error: 'x=2' looks like a value for --at" in err

@@ -73,7 +73,7 @@ def test_label_repr_float_and_identity_hash() -> None:
     assert float(a) == 2.0
     assert len({a, b}) == 2 and a != b
     with pytest.raises(TypeError, match="int"):
-        Value(1.0, label=3)  # type: ignore[arg-type]
+        Value(1.0, label=3)
 
 
 BAD_OPERANDS = ["a", None, [1.0], 1j, {}, (1,)]
@@ -459,9 +459,9 @@ def test_grad_of_an_input_not_in_the_graph_is_zero() -> None:
 
 def test_grad_rejects_non_values() -> None:
     with pytest.raises(TypeError):
-        grad(3.0, [Value(1.0)])  # type: ignore[arg-type]
+        grad(3.0, [Value(1.0)])
     with pytest.raises(TypeError):
-        grad(Value(1.0), [1.0])  # type: ignore[list-item]
+        grad(Value(1.0), [1.0])
 
 
 def test_grad_of_any_order() -> None:

@@ -332,7 +332,7 @@ def test_nothing_is_executed(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 def test_not_a_string() -> None:
     with pytest.raises(TypeError, match="must be a str"):
-        parse(b"x")  # type: ignore[arg-type]
+        parse(b"x")
 
 
 # ---- random expressions against a reference evaluation ------------------------------------
@@ -475,3 +475,73 @@ def test_random_expressions_match_a_reference(expression, point) -> None:
         direct.backward()
     for v in expr.variables:
         assert _same(leaves[v].grad, direct_leaves[v].grad), (text, v)
+
+
+# ---- hardening: what a hostile command line found ------------------------------------------
+
+
+def test_the_result_is_named_even_when_every_usual_name_is_a_variable() -> None:
+    expr = parse("h+f+g+y+out")
+    assert expr.output_name == "out1"
+    root, _ = expr.evaluate(dict.fromkeys(("h", "f", "g", "y", "out"), 1.0))
+    assert root.label == "out1"
+    assert parse("h+f+g+y+out+out1").output_name == "out2"
+
+
+def test_a_byte_that_is_not_utf8_gets_a_caret() -> None:
+    text = b"x+\xff".decode("utf-8", "surrogateescape")  # as Python hands it over in sys.argv
+    with pytest.raises(ExprError) as info:
+        parse(text)
+    assert "byte 0xff, which is not UTF-8 text" in str(info.value) and info.value.col == 2
+    assert str(info.value).splitlines()[-1] == "      ^"
+
+
+def test_a_bare_carriage_return_ends_a_line_and_keeps_the_caret() -> None:
+    with pytest.raises(ExprError) as info:
+        parse("x\r+ +")
+    assert (info.value.line, info.value.col) == (2, 0)
+    assert str(info.value).splitlines()[-2:] == ["    + +", "    ^"]
+    with pytest.raises(ExprError) as info:
+        parse("(x +\r y.z)")
+    assert (info.value.line, info.value.col) == (2, 1) and "line 2, column 2" in str(info.value)
+
+
+def test_a_long_flat_mistake_is_a_syntax_error_not_deep_nesting() -> None:
+    with pytest.raises(ExprError) as info:
+        parse("x " * 3000)
+    assert "nested" not in str(info.value)
+    assert info.value.reason.startswith("invalid syntax") and info.value.col == 2
+
+
+def test_no_warning_escapes_the_parser() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for text in ("1or 2", "0x1for x", "'\\d'", "1 is 1"):
+            with pytest.raises(ExprError):
+                parse(text)
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("(x y)", "invalid syntax: two operands in a row; is an operator such as * missing?"),
+        ("sin(x y)", "invalid syntax: two operands in a row; is an operator such as * missing?"),
+        ("(x", "invalid syntax: '(' was never closed"),
+        ("x +* y", "invalid syntax"),
+    ],
+)
+def test_a_syntax_error_says_invalid_syntax_once(text: str, reason: str) -> None:
+    with pytest.raises(ExprError) as info:
+        parse(text)
+    assert info.value.reason == reason and str(info.value).count("invalid syntax") == 1
+
+
+def test_pi_and_e_are_the_constants() -> None:
+    h, leaves = evaluate("2*pi*x + e", {"x": 1.0})
+    assert h.data == 2 * math.pi + math.e and list(leaves) == ["x"]
+    assert parse("pi*e").variables == ()
+    with pytest.raises(BindingError, match=r"value given for e, .* \(e is a constant\)"):
+        evaluate("x", {"x": 1.0, "e": 2.0})

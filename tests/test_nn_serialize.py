@@ -274,3 +274,133 @@ def test_saving_keeps_the_old_files_permissions(tmp_path):
     os.chmod(path, 0o640)
     nn.save(nn.MLP(2, [1], seed=1), path)
     assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+# ---- hostile files: bounded before anything is read or built -------------------------------
+
+
+def claim(tmp_path, **arch):
+    doc = good_doc(nn.MLP(2, [1], seed=0))
+    doc["architecture"].update(arch)
+    return write(tmp_path / "claim.json", doc)
+
+
+def test_a_huge_claim_is_refused_before_anything_is_built(tmp_path, monkeypatch):
+    def no_building(*args, **kwargs):
+        raise AssertionError("a neuron was built for a file that claims 10^12 parameters")
+
+    path = claim(tmp_path, nin=1000000, nouts=[1000000])
+    monkeypatch.setattr(nn.layers.Neuron, "__init__", no_building)
+    assert path.stat().st_size < 400
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    message = str(e.value)
+    assert str(path) in message and "1,000,001,000,000 parameters" in message
+    assert "max_params=1,000,000" in message and "pass a larger max_params" in message
+
+
+def test_max_params_is_the_bound_and_an_argument_raises_it(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)  # 13 parameters
+    nn.save(model, tmp_path / "m.json")
+    with pytest.raises(ValueError, match="13 parameters, more than max_params=12"):
+        nn.load(tmp_path / "m.json", max_params=12)
+    assert nn.load(tmp_path / "m.json", max_params=13).state_dict() == model.state_dict()
+    for bad in (0, -1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match="max_params must be a positive int"):
+            nn.load(tmp_path / "m.json", max_params=bad)
+
+
+@pytest.mark.parametrize(
+    "arch",
+    [
+        dict(nin=1, nouts=[1]),
+        dict(nin=1, nouts=[1] * 60),
+        dict(nin=12, nouts=[11, 10]),
+        dict(nin=40, nouts=[30, 1], activation="leaky_relu", output_activation="softmax"),
+    ],
+)
+def test_every_file_save_writes_is_within_the_size_bound(tmp_path, arch):
+    model = nn.MLP(**arch, seed=2**62)
+    for p in model.parameters():
+        p.data = -1.2345678901234567e-300  # the longest repr of a float
+    path = tmp_path / "m.json"
+    nn.save(model, path)
+    count = len(model.parameters())
+    assert path.stat().st_size <= serialize.max_file_bytes(count)
+    assert nn.load(path, max_params=count).state_dict() == model.state_dict()
+
+
+def test_a_file_larger_than_the_bound_allows_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "big.json"
+    with open(path, "wb") as f:
+        f.truncate(400 * 2**20)  # 400 MiB, sparse: no disk space used
+    reads = []
+    real_open = open
+
+    def spy_open(*args, **kwargs):
+        f = real_open(*args, **kwargs)
+        real_read = f.read
+        f.read = lambda *a: (reads.append(a), real_read(*a))[1]
+        return f
+
+    monkeypatch.setattr("builtins.open", spy_open)
+    with pytest.raises(ValueError, match=r"419,430,400 bytes, larger than a model of max_params"):
+        nn.load(path)
+    assert reads == []
+
+
+HOSTILE = {  # case: (where in a good file, or None for the whole file; the text; the message)
+    "huge nin": (("architecture", "nin"), "1" + "0" * 400, "at least 10^400 parameters"),
+    "float nin": (("architecture", "nin"), "1e400", "nin must be a positive int, not inf"),
+    "nested": (None, "[" * 1000 + "]" * 1000, "nested too deeply"),
+    "nested deeper": (("format",), "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "long int": (("architecture", "nin"), "1" + "0" * 5000, "not a valid JSON model file"),
+    "not utf-8": (("format",), b'"chainrule.mlp\xff"', "byte 0xff at offset 27 is not UTF-8"),
+    "long format": (("format",), json.dumps("x" * 6_000_000), "format is 'xxxx"),
+    "long key": (("architecture",), json.dumps({"k" * 10**6: 1}), "architecture lacks nin"),
+    "long nouts": (("architecture", "nouts"), json.dumps([0] * 10**5), "nouts[0] must"),
+    "long activation": (("architecture", "activation"), json.dumps("s" * 10**5), "activation 'ss"),
+    "deep seed": (("architecture", "seed"), "[" * 500 + "]" * 500, "seed must be an int or None"),
+    "long weight": (("state_dict", "W1[0,0]"), json.dumps("v" * 10**6), "W1[0,0]='vvv"),
+}
+
+
+def hostile_file(tmp_path, case):
+    where, text, _ = HOSTILE[case]
+    text = text.encode() if isinstance(text, str) else text
+    if where is not None:  # a good file with one value replaced, as a mutated file would be
+        doc = good_doc(nn.MLP(2, [1], seed=0))
+        inner = doc
+        for k in where[:-1]:
+            inner = inner[k]
+        inner[where[-1]] = "@HOSTILE@"
+        text = json.dumps(doc, indent=1).encode().replace(b'"@HOSTILE@"', text)
+    path = tmp_path / "hostile.json"
+    path.write_bytes(text)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_files_are_short_value_errors_and_change_nothing(tmp_path, case):
+    path = hostile_file(tmp_path, case)
+    model = nn.MLP(2, [1], seed=5)
+    before = model.state_dict()
+    for attempt in (lambda: nn.load(path), lambda: nn.load(path, model)):
+        with pytest.raises(ValueError) as e:
+            attempt()
+        message = str(e.value)
+        assert message.startswith(str(path) + ": ") and HOSTILE[case][2] in message
+        assert len(message) < 400 + len(str(path))
+        assert model.state_dict() == before
+
+
+def test_the_file_format_is_unchanged(tmp_path):
+    model = nn.MLP(1, [1], seed=0)
+    model.layers[0].W[0][0].data, model.layers[0].b[0].data = 0.5, -0.25
+    nn.save(model, tmp_path / "m.json")
+    assert (tmp_path / "m.json").read_text() == (
+        '{\n "format": "chainrule.mlp",\n "version": 1,\n "architecture": {\n  "nin": 1,\n'
+        '  "nouts": [\n   1\n  ],\n  "activation": "tanh",\n  "output_activation": "linear",\n'
+        '  "init": "xavier_normal",\n  "seed": 0\n },\n "state_dict": {\n  "W1[0,0]": 0.5,\n'
+        '  "b1[0]": -0.25\n }\n}\n'
+    )

@@ -209,3 +209,43 @@ def test_a_loss_carries_how_its_output_becomes_a_label():
     names = {n.attr for n in ast.walk(code) if isinstance(n, ast.Attribute)}
     names |= {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
     assert names.isdisjoint(losses.LOSSES)
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "opt"),
+    [("relu", "hinge", "sgd"), ("tanh", "mse", "adam"), ("sigmoid", "cross_entropy", "sgd")],
+)
+def test_fit_compiled_equals_fit_to_the_last_digit(activation, loss, opt) -> None:
+    """compile=True replays the first epoch's graph as code: same losses, accuracy, weights."""
+    X, labels = data.make_moons(20, noise=0.1, seed=3)
+    if loss == "hinge":
+        y = [2 * t - 1 for t in labels]
+    elif loss == "mse":
+        y = [float(t) for t in labels]
+    else:
+        y = list(labels)
+    nout = 2 if loss == "cross_entropy" else 1
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [5, nout], activation=activation, seed=7)
+        params = model.parameters()
+        optimizer = nn.SGD(params, lr=0.1) if opt == "sgd" else nn.Adam(params, lr=0.01)
+        history = nn.fit(model, X, y, loss, optimizer, epochs=4, progress=False, compile=compiled)
+        runs.append((history.loss, history.metrics, [p.data for p in params]))
+    assert runs[0] == runs[1]
+
+
+def test_fit_compile_needs_the_full_batch() -> None:
+    model = nn.MLP(1, [1], seed=0)
+    with pytest.raises(ValueError, match=r"needs the full batch \(batch_size=None\)"):
+        nn.fit(
+            model,
+            [[0.0]],
+            [0.0],
+            "mse",
+            nn.SGD(model.parameters(), lr=0.1),
+            1,
+            batch_size=1,
+            progress=False,
+            compile=True,
+        )

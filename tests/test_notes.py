@@ -596,3 +596,26 @@ def test_results_carry_what_the_command_line_prints():
         assert isinstance(r.detail, str) and r.detail
         assert isinstance(r.holds, bool) and isinstance(r.notes_wrong, bool)
     assert "as written" in run(["000-2"])[0].notes
+
+
+# ---- printing results: rows that cannot be misread -------------------------------------------
+
+
+def test_a_row_says_what_the_check_found_in_one_status() -> None:
+    holds, wrong = run(["000-1", "000-2"])
+    assert holds.row().startswith("000-1   ✓ holds as written ")
+    assert wrong.row().startswith("000-2   ✗ as written, ✓ corrected ")
+    failing = Result("9", "w", "1", "2", False, False, "")
+    assert failing.status == "✗ FAILS"
+
+
+def test_written_and_corrected_differ_visibly() -> None:
+    from nn.notes.entry import written_and_corrected
+
+    for id in ("001-2", "004-11"):  # their first four values agree: the differing ones are shown
+        (r,) = run([id])
+        written, corrected = written_and_corrected(r.written_values, r.notes_values)
+        assert written != corrected and "values differ" in written
+        assert r.notes == f"as written {written}; corrected {corrected}"
+    assert written_and_corrected([1.0, 2.0], [1.0, 3.0]) == ("[1, 2]", "[1, 3]")
+    assert written_and_corrected([-0.0], [1.0]) == ("0", "1")  # never -0

@@ -1,12 +1,16 @@
-"""`chainrule check [--ids …]`: run the notes' equation register, one line per id."""
+"""`chainrule check [--ids …]`: run the notes' equation register, one entry per id."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import sys
+import textwrap
 from collections.abc import Sequence
 
 import nn.notes
+from nn.notes.entry import written_and_corrected
 
 from .command import RunError, UsageError, subcommand
 
@@ -47,6 +51,52 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+_KEEP_TOGETHER = re.compile(r"… \(\d+ values\)|\(\d+ of \d+ values differ\)")  # one unit each
+
+
+def _width() -> int:
+    """The terminal's width; at most 100 columns when standard output is not a terminal."""
+    columns = shutil.get_terminal_size((100, 24)).columns
+    return columns if sys.stdout.isatty() else min(columns, 100)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _lines(r: object, width: int, id_width: int) -> list[str]:
+    """One result: the id, its mark and the equation, then the numbers and (for a wrong line of
+    the notes, or a failure) what was compared, each wrapped under the equation."""
+    if not r.holds:
+        mark = "✗ FAILS"
+    elif r.notes_wrong:
+        mark = "✗ notes wrong"
+    else:
+        mark = "✓"
+    head = f"{r.id:<{id_width}}  {mark:<13}  "
+    indent = " " * (len(head) if width - len(head) >= 40 else 4)
+
+    def wrap(text: str, first: str = indent, hang: str = "") -> list[str]:
+        text = _KEEP_TOGETHER.sub(lambda m: m.group().replace(" ", "\xa0"), _one_line(text))
+        lines = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=indent + hang)
+        return [line.replace("\xa0", " ") for line in lines]
+
+    lines = wrap(r.words, head)
+    written = getattr(r, "written_values", ())
+    if r.notes_wrong and written:
+        shown = written_and_corrected(written, r.notes_values, r.engine_values)
+        engine = re.sub(r" \(\d+ of \d+ values differ\)$", "", shown[2])  # theirs, not the engine's
+        pairs = [("engine:", engine), ("notes as written:", shown[0]), ("corrected:", shown[1])]
+    else:
+        pairs = [("engine:", r.engine), ("notes:", r.notes)]
+    label = max(len(name) for name, _ in pairs) + 1
+    for name, text in pairs:
+        lines += wrap(text, f"{indent}{name:<{label}}", " " * label)
+    if (r.notes_wrong or not r.holds) and r.detail:
+        lines += wrap(r.detail)
+    return lines
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Run the notes' equation register and print one line per id; 0 when every claim holds."""
     # `nn.notes` looked up at run time, so that a test can stand in a register of its own.
@@ -56,29 +106,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         results = nn.notes.run(ids)
     except Exception as e:  # a failing register entry is reported, not a traceback
         raise RunError(f"the register failed: {type(e).__name__}: {e}") from None
-    width = max((len(r.id) for r in results), default=0)
-    failed = flagged = 0
+    id_width = max((len(r.id) for r in results), default=0)
+    width = _width()
     for r in results:
-        if not r.holds:
-            mark = "✗ FAILS"
-            failed += 1
-        elif r.notes_wrong:
-            mark = "✗ notes wrong"
-            flagged += 1
-        else:
-            mark = "✓"
-        line = (
-            f"{r.id:<{width}}  {mark:<13}  {_one_line(r.words)}"
-            f"  | engine: {_one_line(r.engine)}  | notes: {_one_line(r.notes)}"
-        )
-        if (r.notes_wrong or not r.holds) and r.detail:
-            line += f"  | {_one_line(r.detail)}"
-        print(line)
+        print("\n".join(_lines(r, width, id_width)))
+    failed = sum(not r.holds for r in results)
+    flagged = sum(bool(r.holds and r.notes_wrong) for r in results)
     held = len(results) - failed
-    print(
-        f"{len(results)} equations checked: {held} hold, {failed} fail; "
-        f"{flagged} lines of the notes are wrong (✗ notes wrong: the correction holds)"
+    summary = (
+        f"{_plural(len(results), 'equation', 'equations')} checked: {held} "
+        f"{'holds' if held == 1 else 'hold'}, {failed} {'fails' if failed == 1 else 'fail'}; "
+        + f"{_plural(flagged, 'line', 'lines')} of the notes "
+        + ("is wrong" if flagged == 1 else "are wrong")
+        + (" (✗ notes wrong: the correction holds)" if flagged else "")
     )
+    print("\n".join(textwrap.wrap(summary, width)))
     return 0 if failed == 0 else 1
 
 
@@ -91,8 +133,10 @@ def add_to(sub: argparse._SubParsersAction) -> None:
         "check the notes' equations with the engine",
         (
             "Run the register of the course notes' equations (ids as in EQUATIONS.md): compute\n"
-            "both sides of each with the engine and print one line per id: the id, ✓ or ✗, the\n"
-            "equation in words, the engine's number(s) and the notes' number(s).\n"
+            "both sides of each with the engine and print, per id: the id, ✓ or ✗, the\n"
+            "equation in words, the engine's number(s) and the notes' number(s); for a wrong\n"
+            "line of the notes, its numbers as written and as corrected, and what is wrong.\n"
+            "Lines are wrapped to the terminal (100 columns when the output is not a terminal).\n"
             "  ✓              the equation holds as the notes state it\n"
             "  ✗ notes wrong  the notes' own line is wrong; the project checks the correction\n"
             "  ✗ FAILS        a claim of the project does not hold (exit status 1)\n"

@@ -1,4 +1,5 @@
-"""The `chainrule` command line: `demo`, `graph EXPR` and `check`, one module per command.
+"""The `chainrule` command line: `demo`, `graph EXPR`, `trace EXPR` and `check`, one module per
+command.
 
 Exit status: 0 on success; 1 when the work itself fails (a domain error at the given point, a
 file that cannot be written, an equation of the register that does not hold); 2 for bad
@@ -14,15 +15,15 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from . import check_cmd, demo_cmd, graph_cmd
+from . import check_cmd, demo_cmd, graph_cmd, trace_cmd
 from .command import Formatter, RunError, UsageError
 
 PROG = "chainrule"
-COMMANDS = (demo_cmd, graph_cmd, check_cmd)  # in the order `--help` lists them
+COMMANDS = (demo_cmd, graph_cmd, trace_cmd, check_cmd)  # in the order `--help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `chainrule` argument parser with its three subcommands."""
+    """The `chainrule` argument parser with its subcommands."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  chainrule demo --epochs 100 --out chainrule-demo\n"
             '  chainrule graph "exp((2*x+3)**2)" --at x=0.1 --out graph.svg\n'
+            '  chainrule trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --tangent x1\n'
             "  chainrule check --ids 000-2,004-5\n\n"
             "Run 'chainrule COMMAND --help' for the options of each command.\n"
             "Exit status: 0 success, 1 the work failed, 2 bad usage or a rejected expression."
@@ -66,8 +68,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `chainrule` with `argv` (default: sys.argv[1:]) and return the exit status."""
     _safe_streams()
     parser = build_parser()
+    argv = graph_cmd.expr_after_double_dash(list(sys.argv[1:] if argv is None else argv))
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        with_at = args.command in ("graph", "trace")
+        hint = graph_cmd.spaced_at(args.at, [args.expr, *extra]) if with_at and extra else None
+        if hint:
+            print(f"{PROG} {args.command}: error: {hint}", file=sys.stderr)
+            return 2
+        if extra:
+            args = parser.parse_args(argv)  # argparse's own message for what is left over
     except SystemExit as e:  # --help, --version, or argparse's own usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if args.command is None:

@@ -58,9 +58,10 @@ def run_demo(
 ) -> DemoResult:
     """Train the demo's MLP for `epochs` epochs from `seed` and write its four files to `out_dir`.
 
-    `out_dir` is created and proved writable before any training. `progress` shows tqdm's bar
-    and says on standard error when the plots fall back to SVG. Raises ValueError for
-    epochs < 1 and DemoError, in one line, when the work fails.
+    `out_dir` is created and proved writable before any training, and model.json is written
+    before any drawing, so a drawing failure never loses the trained model. `progress` shows
+    tqdm's bar and says on standard error when the plots fall back to SVG. Raises ValueError
+    for epochs < 1 and DemoError, in one line, when the work fails.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {epochs}")
@@ -76,6 +77,12 @@ def run_demo(
         write_atomic(out / name, data)
         written.append(out / name)
 
+    try:  # the model first: no drawing step can lose the training
+        save(model, out / "model.json")
+        written.append(out / "model.json")
+    except OSError as e:
+        raise DemoError(f"cannot write to output directory {str(out)!r}: {e}") from None
+    what = "the plots"
     try:
         if plots.have_matplotlib():
             write("decision_boundary.png", plots.boundary_png(X, y, grid, title))
@@ -88,14 +95,14 @@ def run_demo(
                 )
             write("decision_boundary.svg", plots.boundary_svg(X, y, grid, title))
             write("loss.svg", plots.history_svg(loss, acc))
+        what = "the neuron graph"
         write("neuron_graph.svg", _neuron_graph(model, X).svg())
-        save(model, out / "model.json")
-        written.append(out / "model.json")
     except OSError as e:
         raise DemoError(f"cannot write to output directory {str(out)!r}: {e}") from None
-    except RuntimeError as e:  # e.g. no Graphviz renderer for the neuron graph
-        done = ", ".join(p.name for p in written) or "nothing"
-        raise DemoError(f"cannot draw the neuron graph: {e} (written: {done})") from None
+    except Exception as e:  # e.g. no Graphviz renderer: reported in one line, the model kept
+        done = ", ".join(p.name for p in written)
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise DemoError(f"cannot draw {what}: {reason} (written: {done})") from None
     return DemoResult(model, history, final, len(X), out, tuple(written))
 
 

@@ -1,7 +1,8 @@
 """Arithmetic expressions over named variables, built as a graph of `Value`s.
 
-`parse("exp((2*x+3)**2)")` checks the text against an allow-list — numbers, variables, the
-operators `+ - * / **`, unary `-`/`+`, parentheses and the engine's one-argument functions —
+`parse("exp((2*x+3)**2)")` checks the text against an allow-list — numbers, the constants `pi`
+and `e`, variables, the operators `+ - * / **`, unary `-`/`+`, parentheses and the engine's
+one-argument functions —
 and `Expr.evaluate({"x": 0.1})` builds it with one labelled leaf per variable, so that
 `backward()` gives every ∂h/∂x. The text is read by `ast.parse` and walked as data: it is never
 evaluated, executed or compiled as code. Every walk is iterative, and length, nesting and the
@@ -16,7 +17,12 @@ Parts made of numbers alone are computed once, at parse time, by the engine itse
 from __future__ import annotations
 
 import ast
+import io
+import keyword
+import math
 import re
+import tokenize
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -39,8 +45,18 @@ MAX_LENGTH = 10_000
 MAX_DEPTH = 200
 MAX_NUMBER = 1e308
 MAX_LABEL = 40  # longest sub-expression text used as a node's label
+CONSTANTS = {"pi": math.pi, "e": math.e}  # names that are numbers, not variables
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's line ends: a bare \r ends a line too
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of `text` as Python's tokenizer counts them."""
+    return _NEWLINE.split(text)
+
+
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 # Operators outside the allow-list, by the symbol the user typed (to point the caret at it).
@@ -80,7 +96,7 @@ _NODE_NAMES = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield from",
 }
-_ALLOWED = "allowed: numbers, variables, + - * / **, unary -, ( ), " + " ".join(FUNCTIONS)
+_ALLOWED = "allowed: numbers, pi, e, variables, + - * / **, unary -, ( ), " + " ".join(FUNCTIONS)
 
 
 class ExprError(ValueError):
@@ -108,10 +124,10 @@ def _pointer(text: str, line: int, col: int | None, end: int | None) -> str:
     """The offending line of `text` with a caret line under columns [col, end)."""
     if col is None:
         return ""
-    lines = text.split("\n")
+    lines = _lines(text)
     if not 1 <= line <= len(lines):
         return ""
-    src = lines[line - 1]
+    src = _SURROGATE.sub("\ufffd", lines[line - 1])  # one column each, printable
     end = col + 1 if end is None or end <= col else min(end, max(len(src), col + 1))
     # Long lines are cut to a window around the caret, so the pointer stays readable.
     lo = max(0, col - 60)
@@ -145,7 +161,8 @@ class Expr:
     @property
     def output_name(self) -> str:
         """The name of the result: h as in the notes' h(x), unless a variable is called h."""
-        return next(n for n in ("h", "f", "g", "y", "out") if n not in self.variables)
+        spare = (f"out{k}" for k in range(1, len(self.variables) + 2))  # one is always free
+        return next(n for n in ("h", "f", "g", "y", "out", *spare) if n not in self.variables)
 
     def evaluate(
         self, at: Mapping[str, float], allow_unused: bool = False
@@ -156,8 +173,17 @@ class Expr:
             raise BindingError("no value given for " + ", ".join(missing))
         unused = [name for name in at if name not in self.variables]
         if unused and not allow_unused:
+            constants = [name for name in unused if name in CONSTANTS]
             raise BindingError(
-                "value given for " + ", ".join(unused) + ", which the expression does not use"
+                "value given for "
+                + ", ".join(unused)
+                + ", which the expression does not use"
+                + (
+                    f" ({' and '.join(constants)} "
+                    + ("are constants)" if len(constants) > 1 else "is a constant)")
+                    if constants
+                    else ""
+                )
             )
         leaves = {name: Value(float(at[name]), label=name) for name in self.variables}
         stack: list[Value | float] = []
@@ -229,7 +255,7 @@ def _segment(text: str, op: _Op) -> str:
     """The text of the part of the expression that `op` computes."""
     if op.col is None or op.end is None:
         return ""
-    lines = text.split("\n")
+    lines = _lines(text)
     return lines[op.line - 1][op.col : op.end] if op.line <= len(lines) else ""
 
 
@@ -241,7 +267,7 @@ class _Positions:
     """ast gives UTF-8 byte columns; these turn them into character columns of `text`."""
 
     def __init__(self, text: str, line_shift: int, col_shift: int) -> None:
-        self.lines = text.split("\n")
+        self.lines = _lines(text)
         self.line_shift = line_shift
         self.col_shift = col_shift
 
@@ -276,20 +302,25 @@ def parse(text: str) -> Expr:
     _check_characters(text)
     # ast.parse rejects leading whitespace in eval mode; strip it and shift the columns back.
     body = text.lstrip(" \t\r\n\f")
-    skipped = text[: len(text) - len(body)]
-    line_shift = skipped.count("\n")
-    col_shift = len(skipped) - (skipped.rfind("\n") + 1)
+    skipped = _lines(text[: len(text) - len(body)])
+    line_shift = len(skipped) - 1
+    col_shift = len(skipped[-1])
     pos = _Positions(text, line_shift, col_shift)
     try:
-        tree = ast.parse(body, mode="eval")
+        with warnings.catch_warnings():  # e.g. SyntaxWarning "invalid decimal literal" for 1or 2
+            warnings.simplefilter("ignore")
+            tree = ast.parse(body, mode="eval")
     except SyntaxError as e:
         line = (e.lineno or 1) + line_shift
         col = None
         if e.offset is not None:
             col = max(0, e.offset - 1) + (col_shift if e.lineno == 1 else 0)
-        reason = "invalid syntax" if e.msg == "invalid syntax" else f"invalid syntax: {e.msg}"
-        raise ExprError(reason, text, line, col) from None
+        raise ExprError(_syntax_reason(e.msg), text, line, col) from None
     except (RecursionError, MemoryError):
+        # Python's parser also runs out of stack on long flat mistakes such as `x x x …`
+        where = _operands_in_a_row(text)
+        if where is not None:
+            raise ExprError(_syntax_reason(_COMMA_HINT), text, *where) from None
         raise ExprError(f"expression is nested deeper than {MAX_DEPTH} levels", text) from None
     except ValueError as e:
         raise ExprError(f"invalid expression: {e}", text) from None
@@ -298,26 +329,58 @@ def parse(text: str) -> Expr:
     return Expr(text, variables, program)
 
 
+_COMMA_HINT = "invalid syntax. Perhaps you forgot a comma?"
+
+
+def _syntax_reason(msg: str) -> str:
+    """Python's SyntaxError message as one clear reason, saying "invalid syntax" once."""
+    if msg == _COMMA_HINT:  # no commas here: what is missing between two operands is an operator
+        return "invalid syntax: two operands in a row; is an operator such as * missing?"
+    rest = msg.removeprefix("invalid syntax").lstrip(".:; ")
+    return f"invalid syntax: {rest}" if rest else "invalid syntax"
+
+
+def _operands_in_a_row(text: str) -> tuple[int, int] | None:
+    """(line, column) of the first operand that directly follows another (`x y`), if any."""
+    after_operand = False
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            operand = tok.type in (tokenize.NAME, tokenize.NUMBER) and not keyword.iskeyword(
+                tok.string
+            )
+            if operand and after_operand:
+                return tok.start
+            after_operand = operand or tok.string == ")"
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return None
+
+
 def _check_characters(text: str) -> None:
-    """Reject NUL characters and bracket nesting beyond MAX_DEPTH before the parser sees them."""
+    """Reject NUL characters, bytes that are not UTF-8 (surrogate-escaped, as in sys.argv) and
+    bracket nesting beyond MAX_DEPTH, before the parser sees them."""
     depth = 0
-    line, line_start = 1, 0
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            line, line_start = line + 1, i + 1
-        elif ch in "([{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ExprError(
-                    f"expression is nested deeper than {MAX_DEPTH} levels",
-                    text,
-                    line,
-                    i - line_start,
+    for line, src in enumerate(_lines(text), start=1):
+        for col, ch in enumerate(src):
+            if ch in "([{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    reason = f"expression is nested deeper than {MAX_DEPTH} levels"
+                    raise ExprError(reason, text, line, col)
+            elif ch in ")]}":
+                depth -= 1
+            elif ch == "\0":
+                raise ExprError("expression contains a NUL character", text, line, col)
+            elif "\ud800" <= ch <= "\udfff":
+                code = ord(ch)
+                what = (
+                    f"byte 0x{code - 0xDC00:02x}, which is not UTF-8 text"
+                    if 0xDC80 <= code <= 0xDCFF  # how Python passes an undecodable byte
+                    else f"U+{code:04X}, a lone surrogate, which is not a character"
                 )
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "\0":
-            raise ExprError("expression contains a NUL character", text, line, i - line_start)
+                raise ExprError(f"expression contains {what}", text, line, col)
 
 
 def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
@@ -357,12 +420,13 @@ def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
                 )
             if name in FUNCTIONS:
                 raise reject(f"{name!r} is a function: call it as {name}(...)", node)
-            variables.setdefault(name)
+            if name not in CONSTANTS:
+                variables.setdefault(name)
         elif t is ast.Call:
             func = node.func
             if type(func) is not ast.Name:
                 line, col, end = pos.of(node)
-                seg = text.split("\n")[line - 1][col:end] if col is not None else "this"
+                seg = _lines(text)[line - 1][col:end] if col is not None else "this"
                 raise reject(
                     f"call of `{seg[:60]}` is not allowed; only these functions can be called: "
                     + " ".join(FUNCTIONS),
@@ -408,7 +472,7 @@ def _operator_error(node: ast.AST, text: str, pos: _Positions) -> ExprError:
         l_line, _, l_end = pos.of(node.left)
         r_line, r_col, _ = pos.of(node.right)
         if l_line == r_line == line and l_end is not None and r_col is not None:
-            gap = text.split("\n")[line - 1][l_end:r_col]
+            gap = _lines(text)[line - 1][l_end:r_col]
             i = gap.find(sym)
             if i >= 0:
                 return ExprError(reason, text, line, l_end + i, l_end + i + len(sym))
@@ -433,7 +497,10 @@ def _lower(root: ast.expr, text: str, pos: _Positions) -> tuple[_Op, ...]:
             program.append(_Op("num", float(node.value), col, end, line))
             continue
         if t is ast.Name:
-            program.append(_Op("var", node.id, col, end, line))
+            if node.id in CONSTANTS:
+                program.append(_Op("num", CONSTANTS[node.id], col, end, line))
+            else:
+                program.append(_Op("var", node.id, col, end, line))
             continue
         if t is ast.BinOp:
             children = [node.left, node.right]

@@ -29,6 +29,17 @@ class Result:
     extra: dict[str, float] = field(default_factory=dict)  # further numbers a check reports
     tolerance: str = f"relative {REL_TOL:g}"
 
+    @property
+    def status(self) -> str:
+        """What the check found, in words that cannot be misread."""
+        if not self.holds:
+            return "✗ FAILS"
+        return "✗ as written, ✓ corrected" if self.notes_wrong else "✓ holds as written"
+
+    def row(self) -> str:
+        """One line for a table of results: the id, the status, the equation in words."""
+        return f"{self.id:7} {self.status:26} {self.words}"
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -48,7 +59,8 @@ class Entry:
         wrong = bool(w) and not close(e, w, s.rel_tol, s.abs_tol)
         notes_text = _fmt(n)
         if w:
-            notes_text = f"as written {_fmt(w)}; corrected {notes_text}"
+            written, corrected = written_and_corrected(w, n)
+            notes_text = f"as written {written}; corrected {corrected}"
         return Result(
             id=self.id,
             words=self.words,
@@ -100,7 +112,51 @@ def close(a: Sequence[float], b: Sequence[float], rel: float = REL_TOL, abs_: fl
     )
 
 
+def _num(v: float, digits: int = 10) -> str:
+    return f"{v + 0.0:.{digits}g}"  # + 0.0: a zero prints as 0, never -0
+
+
 def _fmt(values: Sequence[float], most: int = 4) -> str:
-    shown = ", ".join(f"{v:.10g}" for v in values[:most])
+    shown = ", ".join(_num(v) for v in values[:most])
     more = f", … ({len(values)} values)" if len(values) > most else ""
     return f"[{shown}{more}]" if len(values) != 1 else shown
+
+
+def _apart(a: float, b: float) -> int:
+    """The fewest significant digits (10 to 17) at which a and b print differently."""
+    return next((d for d in range(10, 18) if _num(a, d) != _num(b, d)), 17)
+
+
+def differing(a: Sequence[float], b: Sequence[float]) -> list[int]:
+    """The indices where a and b disagree (by `close`)."""
+    return [i for i, (x, y) in enumerate(zip(a, b)) if not close([x], [y])]
+
+
+def written_and_corrected(
+    written: Sequence[float], corrected: Sequence[float], *others: Sequence[float], most: int = 4
+) -> tuple[str, ...]:
+    """The notes' values as written and as corrected (then `others`, e.g. the engine's, at the
+    same places), printed so that the first two differ visibly: the first `most` values where
+    those include a difference, else the elements that differ (`[i] value`), each with as many
+    digits as it takes to tell written from corrected."""
+    lists = (written, corrected, *others)
+    off = differing(written, corrected)
+    if any(len(v) != len(written) for v in lists) or not off:
+        return tuple(_fmt(v, most) for v in lists)
+    if off[0] < most:
+        shown = range(min(most, len(written)))
+        digits = {i: _apart(written[i], corrected[i]) if i in off else 10 for i in shown}
+        more = f", … ({len(written)} values)" if len(written) > most else ""
+
+        def row(values: Sequence[float]) -> str:
+            text = ", ".join(_num(values[i], digits[i]) for i in shown)
+            return f"[{text}{more}]" if len(values) != 1 else text
+
+        return tuple(row(v) for v in lists)
+    count = f" ({len(off)} of {len(written)} values differ)"
+
+    def elements(values: Sequence[float]) -> str:
+        parts = [f"[{i}] {_num(values[i], _apart(written[i], corrected[i]))}" for i in off[:most]]
+        return ", ".join(parts) + (", …" if len(off) > most else "") + count
+
+    return tuple(elements(v) for v in lists)

@@ -1,0 +1,130 @@
+"""`chainrule trace EXPR --at x1=2,x2=5 [--tangent x1]`: the evaluation trace of an expression.
+
+The expression is parsed by the same allow-list parser as `chainrule graph`, with the same
+errors; the tables are `autograd.trace`'s, as text, Markdown or LaTeX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+
+from autograd import trace
+
+from .command import RunError, UsageError, subcommand
+from .expr import BindingError, DomainError, ExprError, parse
+from .graph_cmd import NAME, parse_at, read_stdin_expr
+
+FORMATS = ("text", "markdown", "latex")
+
+
+def parse_tangent(items: Sequence[str] | None, variables: Sequence[str]) -> dict[str, float]:
+    """`["x1"]` → {"x1": 1.0}; `["x1=2,x2=0.5"]` → both; a name must be a variable of EXPR."""
+    seed: dict[str, float] = {}
+    for item in items or ():
+        for part in item.split(","):
+            name, eq, number = (s.strip() for s in part.partition("="))
+            if not NAME.fullmatch(name):
+                raise UsageError(f"--tangent: {part.strip()!r} is not NAME or NAME=NUMBER")
+            if name not in variables:
+                known = ", ".join(variables) or "none"
+                raise UsageError(
+                    f"--tangent: {name} is not a variable of the expression (its variables: "
+                    f"{known})"
+                )
+            entry = part.strip()
+            try:
+                x = float(number) if eq else 1.0
+            except ValueError:
+                raise UsageError(f"--tangent: {entry!r}: {number!r} is not a number") from None
+            if not math.isfinite(x):
+                raise UsageError(f"--tangent: {entry!r}: the tangent must be finite")
+            if name in seed:
+                raise UsageError(f"--tangent: {name} is given twice")
+            seed[name] = x
+    return seed
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Build EXPR at --at and print its primal and adjoint traces (and the tangent trace)."""
+    text = read_stdin_expr() if args.expr == "-" else args.expr
+    try:
+        expr = parse(text)
+    except ExprError as e:
+        raise UsageError(f"rejected expression: {e}") from None
+    at = parse_at(args.at)
+    seed = parse_tangent(args.tangent, expr.variables)
+    if args.digits is not None and not 0 <= args.digits <= 17:
+        raise UsageError(f"--digits {args.digits}: give 0 to 17 decimals")
+    try:
+        h, leaves = expr.evaluate(at)
+    except BindingError as e:
+        known = ", ".join(expr.variables) or "none"
+        raise UsageError(f"{e} (the expression's variables: {known})") from None
+    except DomainError as e:
+        raise RunError(str(e)) from None
+    t = trace(h, expr.output_name)
+    tables = [t]
+    if seed:
+        tables.append(t.tangent({leaves[name]: x for name, x in seed.items()}))
+    print("\n".join(getattr(table, args.format)(args.digits) for table in tables), end="")
+    return 0
+
+
+def add_to(sub: argparse._SubParsersAction) -> None:
+    """Add `trace` and its options to the `chainrule` subparsers."""
+    p = subcommand(
+        sub,
+        "trace",
+        cmd_trace,
+        "print an expression's evaluation trace: primal, adjoint and tangent rows",
+        (
+            "Build EXPR as `chainrule graph` does (the same expressions are accepted and\n"
+            "rejected, with the same errors) and print its evaluation trace: the primal rows\n"
+            "v-n+1 ... v0 (the variables) and v1 ... vl (one per op) with their values and\n"
+            "local derivatives, then the adjoint rows of the reverse sweep in the order\n"
+            "backward runs them, ending in the gradient. With --tangent, the forward tangent\n"
+            "rows too. Numbered as in Griewank & Walther and Baydin et al. (2018)."
+        ),
+        (
+            "examples:\n"
+            '  chainrule trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --tangent x1\n'
+            '  chainrule trace "tanh(w*x + b)" --at w=-1.5,x=0.5,b=2 --format markdown\n'
+            '  chainrule trace "exp((2*x+3)**2)" --at x=0.1 --format latex --digits 3'
+        ),
+    )
+    p.add_argument(
+        "expr",
+        metavar="EXPR",
+        help="the expression, quoted for the shell, or - to read it from standard input",
+    )
+    p.add_argument(
+        "--at",
+        action="append",
+        metavar="NAME=NUMBER,...",
+        help="the point: values of the variables, comma-separated; may be repeated "
+        "(default: none, for an expression without variables)",
+    )
+    p.add_argument(
+        "--tangent",
+        action="append",
+        metavar="NAME[=NUMBER],...",
+        help="also print the forward tangent trace, seeding these variables (1 unless a "
+        "number is given; the others 0) (default: no tangent trace)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (aligned), markdown (tables) or latex (tabulars) (default: text)",
+    )
+    p.add_argument(
+        "--digits",
+        type=int,
+        metavar="N",
+        help="show values to N decimals (default: every digit, the shortest exact form)",
+    )
+
+
+__all__ = ["FORMATS", "add_to", "cmd_trace", "parse_tangent"]
