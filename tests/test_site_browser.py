@@ -24,7 +24,12 @@ import pytest
 
 pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=str(browser.missing()))
 
-NOTEBOOKS = ["01_chain_rule.ipynb", "smoke.ipynb", "03_backprop_equations.ipynb"]
+NOTEBOOKS = [
+    "smoke.ipynb",
+    "01_chain_rule.ipynb",
+    "03_backprop_equations.ipynb",
+    "09_build_your_own_micrograd.ipynb",
+]
 BLOCK = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 
 # Outputs from the notebook model (JupyterLab keeps off-screen cells out of the DOM).
@@ -157,7 +162,8 @@ def test_notebook_runs_offline_in_chromium(nb, served, built_site, tmp_path):
         cells = r["cells"]
         errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
         assert not errors, (nb, errors[0]["ename"], errors[0]["evalue"])
-        assert cells and all(c["n"] for c in cells), f"{nb} did not finish: {r}"
+        unfinished = [i for i, c in enumerate(cells) if not c["n"]]
+        assert cells and not unfinished, f"{nb}: code cells {unfinished} did not run ({r})"[:2000]
         drawings = [i for i, k in enumerate(mimes(cells)) if "image/svg+xml" in k]
         r["pictures"] = pictures_in_view(drv, drawings[0]) if drawings else 0
         browser.screenshot(drv, f"site-{nb.removesuffix('.ipynb')}", full=False)
