@@ -24,12 +24,15 @@ import pytest
 
 pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=str(browser.missing()))
 
+# the notebooks that need no numpy/matplotlib, and the smoke notebook (draw, backward, train)
 NOTEBOOKS = [
     "smoke.ipynb",
     "01_chain_rule.ipynb",
     "03_backprop_equations.ipynb",
+    "08_forward_and_reverse_mode.ipynb",
     "09_build_your_own_micrograd.ipynb",
 ]
+DRAW_NOTHING = {"03_backprop_equations.ipynb", "08_forward_and_reverse_mode.ipynb"}  # equations
 BLOCK = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 
 # Outputs from the notebook model (JupyterLab keeps off-screen cells out of the DOM).
@@ -173,7 +176,7 @@ def test_notebook_runs_offline_in_chromium(nb, served, built_site, tmp_path):
         )
         time.sleep(0.5)
         browser.screenshot(drv, f"site-{nb.removesuffix('.ipynb')}-end", full=False)
-        if nb != "03_backprop_equations.ipynb":  # 03 checks equations, draws nothing
+        if nb not in DRAW_NOTHING:
             assert r["pictures"] > 0, f"{nb}: the graph of cell {drawings[:1]} is not drawn"
         note = ""
         if nb == "smoke.ipynb":
