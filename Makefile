@@ -75,6 +75,10 @@ notebooks: $(DEV)
 site: $(SITE)
 	$(BIN)/python tests/site_build.py site
 
+# JupyterLab from the browser extra, on the notebooks, for this machine only; Ctrl-C stops it.
+lab: $(BROWSER)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+
 bench: $(BENCH)
 	$(BIN)/python tests/bench.py
 

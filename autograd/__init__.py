@@ -18,7 +18,7 @@ from .trace import Tangent, Trace, trace
 from .value import Value
 
 # Drawing needs graphviz (and wasmtime to render): imported when first used, not on import.
-_DRAWING = {"Graph": "graph", "draw": "graph", "draw_backward": "player"}
+_DRAWING = {"Cluster": "dot_text", "Graph": "graph", "draw": "graph", "draw_backward": "player"}
 
 
 def __getattr__(name: str) -> object:
@@ -30,6 +30,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "Cluster",
     "Graph",
     "Jacobian",
     "Step",

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 import graphviz
 
+from . import ops
+from .ops import fmt
 from .value import Value
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -65,6 +67,47 @@ def num(x: float) -> str:
     return f"{x:.4e}"
 
 
+def _c(c: float) -> str:
+    """A folded number inside an op's drawing: negative ones in parentheses."""
+    return fmt(c) if c >= 0 else f"({fmt(c)})"
+
+
+# How each op of the table reads in a drawing: as maths, "·" standing for the operand, the
+# folded number (node.param) written in. Layer 1's weighted sum of plain inputs (wsum) and a
+# later layer's (dot) read the same. tests/test_draw.py fails when an entry has no form here.
+DRAWN: dict[ops.Op, Callable[[Any], str]] = {
+    ops.ADD: lambda c: "+",
+    ops.SUB: lambda c: "−",
+    ops.MUL: lambda c: "×",
+    ops.DIV: lambda c: "÷",
+    ops.POW: lambda c: "**",
+    ops.ADD_C: lambda c: f"· − {fmt(-c)}" if c < 0 else f"· + {fmt(c)}",
+    ops.SUB_C: lambda c: f"· + {fmt(-c)}" if c < 0 else f"· − {fmt(c)}",
+    ops.RSUB_C: lambda c: f"{fmt(c)} − ·",
+    ops.MUL_C: lambda c: f"· × {_c(c)}",
+    ops.DIV_C: lambda c: f"· ÷ {_c(c)}",
+    ops.RDIV_C: lambda c: f"{fmt(c)} ÷ ·",
+    ops.POW_C: lambda c: f"· ** {_c(c)}",
+    ops.RPOW_C: lambda c: f"{_c(c)} ** ·",
+    ops.NEG: lambda c: "−·",
+    ops.ABS: lambda c: "|·|",
+    **{op: (lambda name: lambda c: name)(op.name) for op in ops.METHODS},
+    ops.LEAKY_RELU: lambda c: f"leaky_relu, slope {fmt(c)}",
+    ops.SUM: lambda c: f"sum + {fmt(c)}" if c else "sum",
+    ops.MEAN: lambda c: f"mean, numbers Σ {fmt(c)}" if c else "mean",
+    ops.DOT: lambda c: "dot",
+    ops.WSUM: lambda c: "dot",
+    ops.LOGSUMEXP: lambda c: "logsumexp",
+    ops.SOFTMAX: lambda i: f"softmax[{i}]",
+}
+
+
+def drawn_op(v: Value) -> str:
+    """The op that made `v` as a drawing shows it (foreign nodes: their own op name)."""
+    form = DRAWN.get(v._op)
+    return v.op if form is None else form(v.param)
+
+
 def describe(v: Value) -> str:
     """`v` in words for a caption: its label, else its op, and its data."""
     who = repr(v.label) if v.label else f"the {v.op!r} node" if v.op else "a leaf"
@@ -84,6 +127,34 @@ class Hot(NamedTuple):
 COLD = Hot()
 
 
+class Cluster(NamedTuple):
+    """A titled box around some values (and the ops that made them) in a drawing, holding
+    smaller boxes: a layer of neurons, a neuron. A value is drawn in the innermost box that
+    lists it, the first such box if several do."""
+
+    title: str
+    values: Sequence[Value] = ()
+    inner: Sequence[Cluster] = ()
+
+
+def _boxes(clusters: Sequence[Cluster], index: dict[Value, int]):
+    """Each box as (id, parent id or None, title), parents first, and the box of each value."""
+    boxes, home = [], {}
+    stack = [(c, None) for c in reversed(clusters)]
+    while stack:
+        c, parent = stack.pop()
+        if not isinstance(c, Cluster):
+            raise TypeError(f"clusters takes Clusters, not {type(c).__name__}")
+        box = len(boxes)
+        boxes.append((box, parent, c.title))
+        for v in c.values:
+            i = index.get(v)
+            if i is not None and (home.get(i) is None or home[i] == parent):
+                home[i] = box
+        stack += [(inner, box) for inner in reversed(c.inner)]
+    return boxes, home
+
+
 def dot_source(
     order: Sequence[Value],
     *,
@@ -95,14 +166,25 @@ def dot_source(
     sent: Sequence[float] = (),
     pending: frozenset[int] = frozenset(),
     caption: str = "",
+    clusters: Sequence[Cluster] = (),
 ) -> tuple[str, int, int]:
     """DOT text for the values in `order` and the ops that made them; node and edge counts."""
     index = {v: i for i, v in enumerate(order)}
+    # ordering=in: an op's inputs are placed in argument order (W1[0,0] above W1[0,1])
     g = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir},
+        graph_attr={"rankdir": rankdir, "ordering": "in"},
         node_attr={"fontsize": "12"},
         edge_attr={"fontsize": "10"},
     )
+    boxes, home = _boxes(clusters, index)
+    sub = [
+        graphviz.Digraph(
+            name=f"cluster_{box}",
+            graph_attr={"label": plain_label(title), "fontsize": "12", "style": "rounded"},
+        )
+        for box, _, title in boxes
+    ]
+    links = []  # the edges, written after every node so that nodes take their boxes' order
     if caption:
         g.attr(label=plain_label(caption), labelloc="t", fontsize="12")
     braces = rankdir in ("LR", "RL")  # keeps label | data | grad side by side either way
@@ -120,7 +202,8 @@ def dot_source(
             style = {"color": PENDING, "fontcolor": PENDING}
         if i == current:
             style |= {"style": "filled", "fillcolor": CURRENT_FILL}
-        g.node(
+        box = sub[home[i]] if i in home else g
+        box.node(
             f"n{i}",
             graphviz.nohtml("{ " + body + " }" if braces else body),
             shape="record",
@@ -132,7 +215,9 @@ def dot_source(
         op_style = {"style": "filled", "fillcolor": CURRENT_FILL if i == current else OP_FILL}
         if i in hot.ops:
             op_style |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
-        g.node(f"op{i}", plain_label(v.op), shape="ellipse", margin="0.05,0.02", **op_style)
+        box.node(
+            f"op{i}", plain_label(drawn_op(v)), shape="ellipse", margin="0.05,0.02", **op_style
+        )
         nodes += 1
         for k, (p, d) in enumerate(zip(v.parents, v.local_grads, strict=True)):
             attrs = {}
@@ -143,10 +228,22 @@ def dot_source(
                 attrs["label"] = plain_label(label)
             if (i, k) in hot.in_edges:
                 attrs |= {"color": HOT, "fontcolor": HOT, "penwidth": "2"}
-            g.edge(f"n{index[p]}", f"op{i}", **attrs)
+            links.append((f"n{index[p]}", f"op{i}", attrs))
         out = {"color": HOT, "penwidth": "2"} if i in hot.out_edges else {}
-        g.edge(f"op{i}", f"n{i}", **out)
+        links.append((f"op{i}", f"n{i}", out))
         edges += len(v.parents) + 1
+    children: list[list[int]] = [[] for _ in boxes]
+    for box, parent, _ in boxes:
+        if parent is not None:
+            children[parent].append(box)
+    for box, _, _ in reversed(boxes):  # innermost first: a box is complete when placed
+        for child in children[box]:
+            sub[box].subgraph(sub[child])
+    for box, parent, _ in boxes:
+        if parent is None:
+            g.subgraph(sub[box])
+    for tail, head, attrs in links:
+        g.edge(tail, head, **attrs)
     return g.source, nodes, edges
 
 

@@ -3,16 +3,45 @@ in Jupyter). The DOT comes from `autograd.dot_text`, the pictures from `autograd
 
 from __future__ import annotations
 
+import base64
+import html
+import math
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from . import foreign, render, topological_order
-from .dot_text import COLD, check_drawable, dot_source, highlight_paths, highlight_values
+from .dot_text import COLD, Cluster, check_drawable, dot_source, highlight_paths, highlight_values
 from .files import write_atomic
 from .value import Value
 
 SAVE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")
+MIN_LABEL_PX = 9.0  # a picture is never shrunk so far that a label is less than this high
+# Graphviz's <svg width="Wpt" height="Hpt" viewBox="0 0 w h">; labels' font-size in user units
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"\s+viewBox="[-\d.]+ [-\d.]+ ([\d.]+)')
+_FONT = re.compile(r'font-size="([\d.]+)"')
+
+
+def picture_html(svg: str, alt: str) -> str:
+    """`svg` as an `<img>` in a box of its own: as wide as the column allows up to its natural
+    size, never narrower than where its smallest label is `MIN_LABEL_PX` high (the box then
+    scrolls sideways). An `<img>` with a data URI, not inline `<svg>`: JupyterLab's sanitizer
+    drops `<svg>` tags from untrusted HTML and keeps `<img src="data:...">`."""
+    m = _SIZE.search(svg)
+    width = float(m[1]) * 4 / 3 if m else 0.0  # Graphviz sizes in pt; 1 pt = 4/3 px
+    style = "height:auto"
+    if m and float(m[2]) > 0:
+        fonts = [float(f) for f in _FONT.findall(svg)]
+        smallest = min(fonts, default=14.0) * width / float(m[2])  # px at natural size
+        least = width * min(1.0, MIN_LABEL_PX / smallest) if smallest > 0 else width
+        style = f"width:100%;max-width:{math.ceil(width)}px;min-width:{math.ceil(least)}px;" + style
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (
+        '<div style="overflow-x:auto;max-width:100%">'
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}"'
+        f' width="{math.ceil(width)}" style="{style}"></div>'
+    )
 
 
 class Graph:
@@ -48,14 +77,23 @@ class Graph:
         write_atomic(path, data)
         return path
 
+    def html(self) -> str:
+        """The picture as HTML: an `<img>` of the SVG in a box that scrolls if it must."""
+        return picture_html(self.svg(), f"Graph: {self.nodes} nodes, {self.edges} edges")
+
     def _repr_svg_(self) -> str:
         return self.svg()
 
+    def _repr_html_(self) -> str:
+        return self.html()
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        bundle = {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+        """text/html (what notebook front ends show, trusted or not), image/svg+xml (for
+        LaTeX/PDF and markdown exports and viewers without HTML), text/plain."""
+        makers = {"text/html": self.html, "image/svg+xml": self.svg, "text/plain": self.__repr__}
         return {
-            k: v
-            for k, v in bundle.items()
+            k: make()
+            for k, make in makers.items()
             if (include is None or k in include) and (exclude is None or k not in exclude)
         }
 
@@ -70,12 +108,15 @@ def draw(
     show_local_grads: bool = True,
     highlight: Value | Iterable[Value] | None = None,
     max_nodes: int = 500,
+    clusters: Cluster | Iterable[Cluster] = (),
 ) -> Graph:
     """The graph behind `root`: values as records (label | data | grad), ops as small nodes,
     local derivatives ∂z/∂x on the edges; `highlight` colours every path from those values to
-    `root`, the paths whose products of local derivatives sum to their gradient. Graphs of more
-    than `max_nodes` values raise ValueError (counted before anything is drawn). `root` may be
-    a node of a learner's own engine (micrograd lecture or microgpt style): see `foreign`."""
+    `root`, the paths whose products of local derivatives sum to their gradient; `clusters`
+    draws boxes around values (an nn model's `.clusters()`: one per layer and per neuron).
+    Graphs of more than `max_nodes` values raise ValueError (counted before anything is drawn).
+    `root` may be a node of a learner's own engine (micrograd lecture or microgpt style): see
+    `foreign`."""
     if not isinstance(root, Value):
         root, highlight, show_local_grads = foreign.for_draw(
             root, highlight, show_local_grads, max_nodes
@@ -86,6 +127,11 @@ def draw(
     hot = highlight_paths(order, sources) if sources else COLD
     grads = [v.grad for v in order] if show_grad else None
     source, nodes, edges = dot_source(
-        order, rankdir=rankdir, grads=grads, show_local_grads=show_local_grads, hot=hot
+        order,
+        rankdir=rankdir,
+        grads=grads,
+        show_local_grads=show_local_grads,
+        hot=hot,
+        clusters=[clusters] if isinstance(clusters, Cluster) else list(clusters),
     )
     return Graph(source, nodes, edges)

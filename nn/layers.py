@@ -71,8 +71,22 @@ class Neuron(Module):
         return autograd.dot(self.w, x) + self.b
 
     def __call__(self, x: Input) -> Value:
-        """a = h(z), z = Σⱼ wⱼxⱼ + b."""
-        return self._h.value(self.linear(_inputs(x, len(self.w), "Neuron")))
+        """a = h(z), z = Σⱼ wⱼxⱼ + b; the nodes labelled z and a for drawings."""
+        z = self.linear(_inputs(x, len(self.w), "Neuron"))
+        z.label = "z"
+        a = self._h.value(z)
+        a.label = "a" if a is not z else "a = z"
+        self._last = (z, a)
+        return a
+
+    def clusters(self, title: str = "neuron", z: Value | None = None, a: Value | None = None):
+        """A box for `draw(..., clusters=)` around this neuron's w, b, w·x, z and a (of its
+        last call, unless given)."""
+        z, a = (z, a) if z is not None else getattr(self, "_last", (None, None))
+        values = [*self.w, self.b]
+        if z is not None:
+            values += [*z.parents, z, a]
+        return autograd.Cluster(title, values)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*zip(self._w_names, self.w, strict=True), (self._b_name, self.b)]
@@ -115,6 +129,12 @@ class Layer(Module):
         self.index = index
         for i, n in enumerate(self.neurons):
             n._rename([f"W{l}[{i},{j}]" for j in range(self.nin)], f"b{l}[{i}]")
+        # the labels of z and a, made once here rather than on every call
+        self._z_names = [f"z{l}[{i}]" for i in range(self.nout)]
+        same = self.activation == "linear"  # then a is z itself: one node, both names
+        self._a_names = [
+            f"a{l}[{i}] = z{l}[{i}]" if same else f"a{l}[{i}]" for i in range(self.nout)
+        ]
 
     @property
     def W(self) -> list[list[Value]]:
@@ -135,8 +155,22 @@ class Layer(Module):
         else:
             h = self.neurons[0]._h.value
             a = [h(zi) for zi in z]
+        for v, name in zip(z, self._z_names):
+            v.label = name
+        for v, name in zip(a, self._a_names):
+            v.label = name
         self.z, self.a = z, a
         return a
+
+    def clusters(self):
+        """A box for `draw(..., clusters=)` around this layer, holding one box per neuron."""
+        l = "" if self.index is None else str(self.index)  # noqa: E741 - the notes' layer index
+        have = len(self.z) == self.nout
+        inner = [
+            n.clusters(f"neuron {l}[{i}]", *((self.z[i], self.a[i]) if have else (None, None)))
+            for i, n in enumerate(self.neurons)
+        ]
+        return autograd.Cluster(f"layer {l}".strip(), (), inner)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         ws = [pair for n in self.neurons for pair in zip(n._w_names, n.w, strict=True)]
@@ -197,6 +231,10 @@ class MLP(Module):
         for layer in self.layers:
             a = layer(a)
         return a
+
+    def clusters(self) -> list:
+        """Boxes for `draw(..., clusters=)`: one per layer, in it one per neuron."""
+        return [layer.clusters() for layer in self.layers]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for layer in self.layers for pair in layer.named_parameters()]

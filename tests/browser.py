@@ -116,6 +116,7 @@ def start_server(root: str | Path, app: str = "lab", timeout: float = 60) -> Ser
         "--ServerApp.shutdown_no_activity_timeout=600",  # never outlives a lost test for long
         "--MappingKernelManager.cull_idle_timeout=300",
         "--LabApp.news_url=None",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: open notebooks without reload
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     srv = Server(f"http://127.0.0.1:{port}/", None, home)  # type: ignore[arg-type]
@@ -188,18 +189,46 @@ def quit_browser(drv) -> None:
         shutil.rmtree(getattr(drv, "chainrule_profile", ""), ignore_errors=True)
 
 
+_OPEN_IN_PLACE = """
+const [path, done] = [arguments[0], arguments[arguments.length - 1]];
+const app = window.jupyterapp, c = app.commands;
+// Lab may mark a notebook it just opened as changed; close it without asking to save
+for (const w of app.shell.widgets('main')) if (w.context) w.context.model.dirty = false;
+c.execute('application:close-all')
+ .then(() => c.execute('docmanager:open', {path, factory: 'Notebook',
+                                           kernelPreference: {shouldStart: false}}))
+ .then(() => done(true), e => done(String(e)));
+"""
+_CURRENT = """
+const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+return !window.jupyterapp || !!(w && w.context && w.context.path === arguments[0]);
+"""
+
+
 def open_notebook(
     drv, srv: Server, path: str, app: str = "lab", n_outputs: int = 1, timeout: float = 60
 ) -> float:
-    """Open `path` in JupyterLab (/lab/tree) or Notebook 7 (/notebooks); wait for n outputs."""
+    """Open `path` in JupyterLab (/lab/tree) or Notebook 7 (/notebooks); wait for n outputs.
+    A JupyterLab page already open on `srv` closes its notebook and opens `path` in place,
+    with no kernel (a page load and a kernel start cost seconds each)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    route = "lab/tree" if app == "lab" else "notebooks"
     t0 = time.monotonic()
-    drv.get(f"{srv.url}{route}/{path}?token={TOKEN}&reset")
+    in_place = app == "lab" and drv.current_url.startswith(f"{srv.url}lab")
+    if in_place and drv.execute_script("return !!window.jupyterapp"):
+        opened = drv.execute_async_script(_OPEN_IN_PLACE, path)
+        if opened is not True:
+            raise RuntimeError(f"JupyterLab could not open {path}: {opened}")
+    else:
+        route = "lab/tree" if app == "lab" else "notebooks"
+        drv.get(f"{srv.url}{route}/{path}?token={TOKEN}&reset")
     WebDriverWait(drv, timeout).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")) >= n_outputs
+        lambda d: (
+            d.execute_script(_CURRENT, path)
+            and len(d.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel")) == 1
+            and len(d.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")) >= n_outputs
+        )
     )
     wait_images(drv)
     return time.monotonic() - t0
@@ -290,6 +319,27 @@ def label_heights(drv, root=None) -> list[dict]:
     return drv.execute_script(_LABELS, root)
 
 
+_AT_WIDTH = r"""
+const [img, width] = arguments;
+const box = img.parentElement;
+const saved = box.style.cssText;
+if (width) { box.style.width = width + 'px'; box.style.maxWidth = 'none'; }
+const r = img.getBoundingClientRect();
+const hs = labels(box).map(t => t.h);
+const res = {w: r.width, h: r.height, box_w: box.clientWidth, box_scroll_w: box.scrollWidth,
+             min_label: Math.min(...hs), labels: hs.length};
+box.style.cssText = saved;
+return res;
+"""
+
+
+def picture_at(drv, img, width: int | None = None) -> dict:
+    """`img` measured with its box set `width` px wide (None: as laid out): its rendered width
+    `w`, the box's `box_w` and `box_scroll_w`, and `min_label`, the smallest label height."""
+    script = "const labels = root => (function () {" + _LABELS + "}).call(null, root);\n"
+    return drv.execute_script(script + _AT_WIDTH, img, width)
+
+
 def screenshot(drv, name: str, full: bool = True) -> Path:
     """Save SHOTS/<name>.png; full=True grows the window to the page (Lab scrolls a panel)."""
     path = SHOTS / f"{name}.png"
@@ -324,21 +374,22 @@ def screenshot_outputs(drv, prefix: str) -> list[Path]:
     return paths
 
 
-def export_html(ipynb: str | Path, out_dir: str | Path) -> Path:
-    """`jupyter nbconvert --to html` (the lab template, which is what nbviewer shows)."""
+def export_html(ipynbs: list[Path], out_dir: str | Path) -> list[Path]:
+    """`jupyter nbconvert --to html`, in one run (the lab template: what nbviewer shows)."""
     subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(out_dir), ipynb],
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--output-dir", str(out_dir)]
+        + [str(p) for p in ipynbs],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=180,
     )
-    return Path(out_dir) / (Path(ipynb).stem + ".html")
+    return [Path(out_dir) / (Path(p).stem + ".html") for p in ipynbs]
 
 
-def trust(ipynb: str | Path, srv: Server) -> None:
-    """`jupyter trust ipynb`, signed into the server's own (isolated) trust database."""
+def trust(ipynbs: list[Path], srv: Server) -> None:
+    """`jupyter trust`, signed into the server's own (isolated) trust database."""
     subprocess.run(
-        [str(BIN / "jupyter"), "trust", str(ipynb)],
+        [str(BIN / "jupyter"), "trust", *map(str, ipynbs)],
         check=True,
         env=srv.env(),
         capture_output=True,

@@ -3,6 +3,8 @@ the max_nodes guard, saving, and the backward-pass player."""
 
 from __future__ import annotations
 
+import base64
+import math
 import os
 import re
 import subprocess
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Graph, Value, draw, draw_backward, render, topological_order
+from autograd.dot_text import DRAWN, drawn_op
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOT = 'color="#d62728"'
@@ -108,15 +111,26 @@ def test_square_draws_two_edges_from_the_same_value():
 @pytest.mark.parametrize(
     "expr,op",
     [
-        (lambda a: a * 2, "*2"),
-        (lambda a: a + 0.5, "+0.5"),
-        (lambda a: 2**a, "2**"),
-        (lambda a: 2 / a, "2/"),
+        (lambda a: a * 2, "· × 2"),
+        (lambda a: a + 0.5, "· + 0.5"),
+        (lambda a: a + -0.5, "· − 0.5"),
+        (lambda a: a - 3, "· − 3"),
+        (lambda a: 1.5 - a, "1.5 − ·"),
+        (lambda a: a * -2, "· × (-2)"),
+        (lambda a: a**3, "· ** 3"),
+        (lambda a: 2**a, "2 ** ·"),
+        (lambda a: 2 / a, "2 ÷ ·"),
+        (lambda a: a / 4, "· ÷ 4"),
+        (lambda a: -a, "−·"),
+        (lambda a: a.leaky_relu(0.1), "leaky_relu, slope 0.1"),
+        (lambda a: autograd.sum([a, 2.0]), "sum + 2"),
     ],
 )
-def test_folded_constant_shows_in_the_op_node(wasm, expr, op):
-    g = draw(expr(Value(1.5)))
+def test_folded_constant_shows_in_the_op_node_as_maths(wasm, expr, op):
+    v = expr(Value(1.5))
+    g = draw(v)
     assert svg_node_texts(g.svg())["op1"] == [op]
+    assert v.op != op  # Value.op, the public display string, stays as it was
     assert dot_nodes(g.source) == ["n0", "n1", "op1"]  # the constant is no node of its own
 
 
@@ -182,7 +196,7 @@ def expected_text(root: Value) -> list[str]:
     for v in topological_order(root):
         want += [v.label] if v.label else []
         want += [f"data {v.data:.4f}", f"grad {v.grad:.4f}"]
-        want += [v.op] if v.op else []
+        want += [drawn_op(v)] if v.op else []
         want += [f"{d:.4f}" for d in v.local_grads]
     return want
 
@@ -490,7 +504,43 @@ def test_jupyter_reprs(wasm):
     bundle = g._repr_mimebundle_()
     assert bundle["image/svg+xml"] == g.svg() and "Graph" in bundle["text/plain"]
     assert list(g._repr_mimebundle_(include={"image/svg+xml"})) == ["image/svg+xml"]
-    assert list(g._repr_mimebundle_(exclude={"image/svg+xml"})) == ["text/plain"]
+    assert list(g._repr_mimebundle_(exclude={"image/svg+xml"})) == ["text/html", "text/plain"]
+    assert list(g._repr_mimebundle_(include={"text/plain"}, exclude={"text/html"})) == [
+        "text/plain"
+    ]
+
+
+def test_every_op_of_the_table_has_a_drawing_form():
+    missing = [op.name for op in autograd.ops.TABLE if op not in DRAWN]
+    assert not missing, f"add a drawing form to DRAWN in autograd/dot_text.py for: {missing}"
+
+
+def test_a_neurons_weighted_sum_reads_the_same_in_every_layer():
+    x, w = [Value(1.0), Value(2.0)], [Value(0.5), Value(-1.0)]
+    assert drawn_op(autograd.dot(w, [1.0, 2.0])) == drawn_op(autograd.dot(w, x)) == "dot"
+    assert autograd.dot(w, [1.0, 2.0]).op == "wsum"  # public API unchanged
+
+
+@pytest.mark.parametrize("backend", ["wasm", "dot"])
+def test_html_is_an_img_of_the_svg_never_shrunk_below_readable(backend, monkeypatch):
+    if backend == "wasm":
+        monkeypatch.setattr(render, "system_dot", lambda: None)
+    elif not HAS_DOT:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    g = sample()
+    page = g._repr_mimebundle_()["text/html"]
+    assert "<svg" not in page  # untrusted JupyterLab strips <svg> and shows its text
+    src = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', page)[1]
+    assert base64.b64decode(src).decode("utf-8") == g.svg()
+    assert f'alt="Graph: {g.nodes} nodes, {g.edges} edges"' in page
+    style = dict(
+        kv.split(":") for kv in re.search(r'<img[^>]* style="([^"]+)"', page)[1].split(";")
+    )
+    natural = float(re.search(r'<svg width="([\d.]+)pt"', g.svg())[1]) * 4 / 3
+    least = float(style["min-width"].removesuffix("px"))
+    assert style["max-width"] == f"{math.ceil(natural)}px" and style["width"] == "100%"
+    # at the narrowest, the smallest font (edge labels, 10 pt = 13.3 px) is 9 px high
+    assert least == math.ceil(natural * 9 / (10 * 4 / 3))
 
 
 # -- backward steps and the player ------------------------------------------------------------
@@ -570,3 +620,59 @@ def test_draw_backward_frames_and_player(wasm):
     ]
     assert len(players) == 2 and all(f'"{p}"' in parsed.script for p in players)
     assert "<?xml" not in page and "require(" not in page  # inline SVG, no widget libraries
+
+
+def test_nn_graphs_draw_a_box_per_layer_and_neuron_weights_in_order(wasm):
+    import nn
+
+    model = nn.MLP(2, [3, 1], seed=3)
+    (y,) = model([0.5, -1.0])
+    src = draw(y, clusters=model.clusters()).source
+    titles = re.findall(r"subgraph cluster_\d+ \{\s*graph \[fontsize=12 label=\"([^\"]+)\"", src)
+    assert titles == [
+        "layer 1",
+        "neuron 1[0]",
+        "neuron 1[1]",
+        "neuron 1[2]",
+        "layer 2",
+        "neuron 2[0]",
+    ]
+    assert "ordering=in " in src  # an op's inputs in argument order: W1[0,0] above W1[0,1]
+    order = [src.index(f"W1[{i},{j}]") for i in range(3) for j in range(2)]
+    assert order == sorted(order)
+    for name in ("z1[0]", "a1[2]", "a2[0] = z2[0]"):
+        assert name in src
+    render.render_with_wasm(src)  # nested clusters render
+    neuron = nn.Neuron(2)
+    neuron([1.0, 2.0])
+    assert "cluster_0" in draw(neuron([1.0, 2.0]), clusters=neuron.clusters()).source
+    with pytest.raises(TypeError, match="Clusters"):
+        draw(y, clusters=["layer 1"])
+
+
+@pytest.mark.parametrize("backend", ["wasm", "dot"])
+def test_weights_are_drawn_in_order_w1_0_first(backend, monkeypatch):
+    import nn
+
+    if backend == "wasm":
+        monkeypatch.setattr(render, "system_dot", lambda: None)
+    elif not HAS_DOT:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    model = nn.MLP(2, [4, 1], seed=3)
+    (y,) = model([0.5, -1.0])
+    svg = draw(y, clusters=model.clusters()).svg()
+    top = {}  # label → y of its record's first text line (SVG y grows downwards)
+    for g in svg_root(svg).iter(SVG + "g"):
+        if g.get("class") == "node":
+            texts = list(g.iter(SVG + "text"))
+            if texts and (texts[0].text or "").startswith("W1["):
+                top[texts[0].text] = float(texts[0].get("y"))
+    rows = [f"W1[{i},{j}]" for i in range(4) for j in range(2)]
+    assert sorted(top) == sorted(rows)
+    # neuron by neuron from the top, W1[0,·] first
+    for i in range(3):
+        assert max(top[f"W1[{i},{j}]"] for j in range(2)) < min(
+            top[f"W1[{i + 1},{j}]"] for j in range(2)
+        )
+    if backend == "dot":  # Graphviz 2.43 keeps argument order in a row too; 16 (wasm) may not
+        assert [top[r] for r in rows] == sorted(top[r] for r in rows)

@@ -207,3 +207,25 @@ def test_repr_names_the_architecture():
         "init='xavier_normal', seed=4)"
     )
     assert repr(nn.Layer(2, 3, "relu")) == "Layer(2, 3, activation='relu')"
+
+
+def test_every_z_and_a_is_labelled_as_in_the_notes_for_any_model():
+    model = nn.MLP(2, [4, 4, 1], seed=3)
+    model([0.5, -1.0])
+    for l, layer in enumerate(model.layers, start=1):  # noqa: E741 - the notes' layer index
+        for i in range(layer.nout):
+            if layer.activation == "linear":  # a is z itself
+                assert layer.a[i] is layer.z[i] and layer.a[i].label == f"a{l}[{i}] = z{l}[{i}]"
+            else:
+                assert (layer.z[i].label, layer.a[i].label) == (f"z{l}[{i}]", f"a{l}[{i}]")
+    (a,) = nn.MLP(3, [2], output_activation="softmax", seed=1).layers[0]([1.0, 2.0, 3.0])[:1]
+    assert a.label == "a1[0]"
+    neuron = nn.Neuron(2, activation="sigmoid")
+    a = neuron([1.0, 2.0])
+    assert (a.label, a.parents[0].label) == ("a", "z")
+    # the names are made once per layer, not per call
+    layer = model.layers[0]
+    layer([0.1, 0.2])
+    first = layer.z[0].label
+    layer([0.3, 0.4])
+    assert layer.z[0].label is first

@@ -162,14 +162,13 @@ def _neuron_graph(model: Any, X: list[list[float]]) -> Graph:
     """The graph of a1[i] = h(W1[i,:]·x + b1[i]) for one input, after its own backward pass."""
     i, x = _active_neuron(model, X)
     xs = [Value(v, label=f"x[{j}]") for j, v in enumerate(x)]
-    neuron = model.layers[0].neurons[i]
+    layer = model.layers[0]
+    neuron = layer.neurons[i]
     neuron.zero_grad()  # show this input's gradients, not the last training step's
-    a = neuron(xs)
-    a.label = f"a1[{i}]"
-    if len(a.parents) == 1 and a.parents[0].op and not a.parents[0].label:
-        a.parents[0].label = f"z1[{i}]"
+    layer(xs)  # labels z1[i] and a1[i]
+    z, a = layer.z[i], layer.a[i]
     a.backward()
-    return draw(a)
+    return draw(a, clusters=neuron.clusters(f"neuron 1[{i}]", z, a))
 
 
 __all__ = [
