@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 DEV := $(VENV)/.dev-installed
 BENCH := $(VENV)/.bench-installed
 BROWSER := $(VENV)/.browser-installed
+SITE := $(VENV)/.site-installed
 
-.PHONY: test lint demo notebooks bench lab clean
+.PHONY: test lint demo notebooks bench lab site clean
 
 # After a run, so that re-running the notebooks changes only what they compute: nbmake stamps
 # every cell with execution times (dropped), and the kernel splits a cell's printed text into
@@ -48,7 +49,12 @@ $(BROWSER): pyproject.toml $(DEV)
 	$(BIN)/python -m pip install -q -e '.[dev,browser]'
 	touch $@
 
-test: $(DEV) $(BROWSER)
+# The JupyterLite build tools, for `make site` and the tests that build the site.
+$(SITE): pyproject.toml $(DEV)
+	$(BIN)/python -m pip install -q -e '.[dev,site]'
+	touch $@
+
+test: $(DEV) $(BROWSER) $(SITE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --nbmake tests notebooks
 
@@ -65,6 +71,10 @@ notebooks: $(DEV)
 	$(BIN)/python -m pytest -q --nbmake --overwrite notebooks
 	$(BIN)/python -c "$$TIDY_NOTEBOOKS"
 
+# A static JupyterLite site in site/: the notebooks with chainrule preinstalled, Pyodide from npm.
+site: $(SITE)
+	$(BIN)/python tests/site_build.py site
+
 # JupyterLab from the browser extra, on the notebooks, for this machine only; Ctrl-C stops it.
 lab: $(BROWSER)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
@@ -73,5 +83,5 @@ bench: $(BENCH)
 	$(BIN)/python tests/bench.py
 
 clean:
-	rm -rf $(VENV) chainrule-demo build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) chainrule-demo site build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

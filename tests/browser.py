@@ -144,8 +144,8 @@ def start_server(root: str | Path, app: str = "lab", timeout: float = 60) -> Ser
     raise TimeoutError(f"jupyter {app} did not answer within {timeout} s")
 
 
-def browser(js: bool = True, width: int = 1280, height: int = 1200):
-    """Headless Chromium with the project's flags; js=False turns JavaScript off."""
+def browser(js: bool = True, width: int = 1280, height: int = 1200, flags: tuple[str, ...] = ()):
+    """Headless Chromium with the project's flags (and `flags`); js=False turns JavaScript off."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -166,6 +166,7 @@ def browser(js: bool = True, width: int = 1280, height: int = 1200):
         f"--window-size={width},{height}",
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
+        *flags,
     ):
         opts.add_argument(flag)
     if not js:
