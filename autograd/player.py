@@ -81,8 +81,11 @@ LOOKS = {
 class BackwardFrames:
     """The backward pass as pictures on one layout: `frames[t]` is the SVG after `steps[t]`."""
 
-    def __init__(self, steps: list[Step], layout: str, plan: dict, sends: list[list[str]]) -> None:
+    def __init__(
+        self, steps: list[Step], source: str, layout: str, plan: dict, sends: list[list[str]]
+    ) -> None:
         self.steps = steps
+        self.source = source  # the DOT text of the one layout
         self.sends = sends  # per step, what it sends each input, in words
         self.layout = layout  # the SVG Graphviz drew once; every frame is it recoloured
         self.plan = plan  # what each step changes (the player's data)
@@ -290,4 +293,4 @@ def draw_backward(
     )
     svg = render.svg(source)
     layout = _left_caption(_COMMENTS.sub("", svg[svg.index("<svg") :]))
-    return BackwardFrames(steps, layout, plan, sends)
+    return BackwardFrames(steps, source, layout, plan, sends)
