@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import graphviz
 
 from . import ops, render
-from .ops import fmt
 from .value import Value
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -67,45 +66,11 @@ def num(x: float) -> str:
     return f"{x:.4e}"
 
 
-def _c(c: float) -> str:
-    """A folded number inside an op's drawing: negative ones in parentheses."""
-    return fmt(c) if c >= 0 else f"({fmt(c)})"
-
-
-# How each op of the table reads in a drawing: as maths, "·" standing for the operand, the
-# folded number (node.param) written in. Layer 1's weighted sum of plain inputs (wsum) and a
-# later layer's (dot) read the same. tests/test_draw.py fails when an entry has no form here.
-DRAWN: dict[ops.Op, Callable[[Any], str]] = {
-    ops.ADD: lambda c: "+",
-    ops.SUB: lambda c: "−",
-    ops.MUL: lambda c: "×",
-    ops.DIV: lambda c: "÷",
-    ops.POW: lambda c: "**",
-    ops.ADD_C: lambda c: f"· − {fmt(-c)}" if c < 0 else f"· + {fmt(c)}",
-    ops.SUB_C: lambda c: f"· + {fmt(-c)}" if c < 0 else f"· − {fmt(c)}",
-    ops.RSUB_C: lambda c: f"{fmt(c)} − ·",
-    ops.MUL_C: lambda c: f"· × {_c(c)}",
-    ops.DIV_C: lambda c: f"· ÷ {_c(c)}",
-    ops.RDIV_C: lambda c: f"{fmt(c)} ÷ ·",
-    ops.POW_C: lambda c: f"· ** {_c(c)}",
-    ops.RPOW_C: lambda c: f"{_c(c)} ** ·",
-    ops.NEG: lambda c: "−·",
-    ops.ABS: lambda c: "|·|",
-    **{op: (lambda name: lambda c: name)(op.name) for op in ops.METHODS},
-    ops.LEAKY_RELU: lambda c: f"leaky_relu, slope {fmt(c)}",
-    ops.SUM: lambda c: f"sum + {fmt(c)}" if c else "sum",
-    ops.MEAN: lambda c: f"mean, numbers Σ {fmt(c)}" if c else "mean",
-    ops.DOT: lambda c: "dot",
-    ops.WSUM: lambda c: "dot",
-    ops.LOGSUMEXP: lambda c: "logsumexp",
-    ops.SOFTMAX: lambda i: f"softmax[{i}]",
-}
-
-
 def drawn_op(v: Value) -> str:
-    """The op that made `v` as a drawing shows it (foreign nodes: their own op name)."""
-    form = DRAWN.get(v._op)
-    return v.op if form is None else form(v.param)
+    """The op that made `v` as a drawing writes it, from its op-table entry (`Op.drawn`: `1.5 − ·`,
+    `· × 2`; wsum and dot both read "dot"); a learner's own nodes: their own op name."""
+    op = v._op
+    return op.drawn(v.param) if isinstance(op, ops.Op) else v.op
 
 
 def describe(v: Value) -> str:

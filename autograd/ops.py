@@ -32,6 +32,11 @@ def fmt(c: float) -> str:
 Template = "str | Callable[..., Any]"
 
 
+def _paren(c: float) -> str:
+    """A folded number inside an op's drawing: negative ones in parentheses."""
+    return fmt(c) if c >= 0 else f"({fmt(c)})"
+
+
 class Notation:
     """How an evaluation trace writes an op (`autograd.trace`): maths for its rows, Python for
     `Trace.code()`.
@@ -71,6 +76,7 @@ class Op:
         "default",
         "doc",
         "domain",
+        "drawn",
         "forward",
         "name",
         "notation",
@@ -91,6 +97,7 @@ class Op:
         param: str | None = None,
         default: float | None = None,
         show: Callable[[Any], str] | None = None,
+        drawn: Callable[[Any], str] | None = None,
         notation: Notation | None = None,
     ) -> None:
         self.name = name  # the entry's name, and the `Value` method for a unary function
@@ -101,7 +108,8 @@ class Op:
         self.domain = domain  # float(s) → why the input is outside the domain, or None
         self.param = param  # the name of the folded number, if the op has one
         self.default = default  # its default, for a method that takes it (leaky_relu's slope)
-        self.show = show or (lambda c: name)  # the folded number → the display name
+        self.show = show or (lambda c: name)  # the folded number → the display name (`.op`)
+        self.drawn = drawn or (lambda c: name)  # … → how a drawing writes it, as maths: "· × 2"
         self.notation = notation  # how a trace writes it (tests/test_trace.py: every entry has one)
 
     def __repr__(self) -> str:
@@ -208,6 +216,7 @@ ADD = Op(
     arity=2,
     show=lambda c: "+",
     notation=N("#0 + #1", ("1", "1"), "#0 + #1", ("1.0", "1.0")),
+    drawn=lambda c: "+",
 )
 SUB = Op(
     "sub",
@@ -216,6 +225,7 @@ SUB = Op(
     arity=2,
     show=lambda c: "-",
     notation=N("#0 - #1", ("1", "-1"), "#0 - #1", ("1.0", "-1.0")),
+    drawn=lambda c: "−",
 )
 MUL = Op(
     "mul",
@@ -224,6 +234,7 @@ MUL = Op(
     arity=2,
     show=lambda c: "*",
     notation=N("#0 \\times #1", ("#1", "#0"), "#0 * #1", ("#1", "#0")),
+    drawn=lambda c: "×",
 )
 DIV = Op(
     "div",
@@ -232,6 +243,7 @@ DIV = Op(
     arity=2,
     show=lambda c: "/",
     notation=N("#0 / #1", ("1/#1", "-#y/#1"), "#0 / #1", ("1.0 / #1", "-#y / #1")),
+    drawn=lambda c: "÷",
 )
 POW = Op(
     "pow",
@@ -246,6 +258,7 @@ POW = Op(
         "power(#0, #1)",
         ("(0.0 if #1 == 0.0 else #1 * power(#0, #1 - 1.0))", "#y * log(#0)"),
     ),
+    drawn=lambda c: "**",
 )
 
 # ---- binary operators with a plain number c folded in: one parent -------------------------
@@ -295,6 +308,7 @@ ADD_C = Op(
     param="c",
     show=lambda c: "+" + fmt(c),
     notation=N("#0 + #c", ("1",), "#0 + #c", ("1.0",)),
+    drawn=lambda c: f"· − {fmt(-c)}" if c < 0 else f"· + {fmt(c)}",
 )
 SUB_C = Op(
     "sub_c",
@@ -303,6 +317,7 @@ SUB_C = Op(
     param="c",
     show=lambda c: "-" + fmt(c),
     notation=N("#0 - #c", ("1",), "#0 - #c", ("1.0",)),
+    drawn=lambda c: f"· + {fmt(-c)}" if c < 0 else f"· − {fmt(c)}",
 )
 RSUB_C = Op(
     "rsub_c",
@@ -311,6 +326,7 @@ RSUB_C = Op(
     param="c",
     show=lambda c: fmt(c) + "-",
     notation=N("#c - #0", ("-1",), "#c - #0", ("-1.0",)),
+    drawn=lambda c: f"{fmt(c)} − ·",
 )
 MUL_C = Op(
     "mul_c",
@@ -319,6 +335,7 @@ MUL_C = Op(
     param="c",
     show=lambda c: "*" + fmt(c),
     notation=N("#0 \\times #c", ("#c",), "#0 * #c", ("#c",)),
+    drawn=lambda c: f"· × {_paren(c)}",
 )
 DIV_C = Op(
     "div_c",
@@ -327,6 +344,7 @@ DIV_C = Op(
     param="c",
     show=lambda c: "/" + fmt(c),
     notation=N("#0 / #c", ("1/#c",), "#0 / #c", ("1.0 / #c",)),
+    drawn=lambda c: f"· ÷ {_paren(c)}",
 )
 RDIV_C = Op(
     "rdiv_c",
@@ -335,6 +353,7 @@ RDIV_C = Op(
     param="c",
     show=lambda c: fmt(c) + "/",
     notation=N("#c / #0", ("-#y/#0",), "#c / #0", ("-#y / #0",)),
+    drawn=lambda c: f"{fmt(c)} ÷ ·",
 )
 POW_C = Op(
     "pow_c",
@@ -344,6 +363,7 @@ POW_C = Op(
     domain=_pow_c_domain,
     show=lambda c: "**" + fmt(c),
     notation=N("#0^{#c}", _pow_c_dmath, "power(#0, #c)", _pow_c_dcode),
+    drawn=lambda c: f"· ** {_paren(c)}",
 )
 RPOW_C = Op(
     "rpow_c",
@@ -357,6 +377,7 @@ RPOW_C = Op(
         "power(#c, #0)",
         lambda x, c, y, ds: (f"{y} * {math.log(c)!r}",),
     ),
+    drawn=lambda c: f"{_paren(c)} ** ·",
 )
 
 # ---- functions of one Value: each becomes a `Value` method of its name --------------------
@@ -443,7 +464,7 @@ def _sqrt_rule(y: Any, x: Any) -> tuple:
 
 # The piecewise ops (abs, relu, leaky_relu) keep their branch in the code: their derivative
 # depends on which side of the kink the input is.
-NEG = Op("neg", _neg, CONSTANT, notation=N("-#0", ("-1",), "-#0", ("-1.0",)))
+NEG = Op("neg", _neg, CONSTANT, notation=N("-#0", ("-1",), "-#0", ("-1.0",)), drawn=lambda c: "−·")
 ABS = Op(
     "abs",
     _abs,
@@ -454,6 +475,7 @@ ABS = Op(
         "abs(#0)",
         ("(1.0 if #0 > 0.0 else -1.0 if #0 < 0.0 else 0.0)",),
     ),
+    drawn=lambda c: "|·|",
 )
 EXP = Op("exp", _exp, lambda y, x: (y,), notation=N("e^{#0}", ("#y",), "exp(#0)", ("#y",)))
 LOG = Op(
@@ -523,6 +545,7 @@ LEAKY_RELU = Op(
         "(#0 if #0 > 0.0 else #c * #0)",
         ("(1.0 if #0 > 0.0 else #c)",),
     ),
+    drawn=lambda c: f"leaky_relu, slope {fmt(c)}",
 )
 SOFTPLUS = Op(
     "softplus",
@@ -676,6 +699,7 @@ SUM = Op(
         lambda x, c, y, ds: _fsum(x, c),
         lambda x, c, y, ds: ("1.0",) * len(x),
     ),
+    drawn=lambda c: f"sum + {fmt(c)}" if c else "sum",
 )
 MEAN = Op(
     "mean",
@@ -689,6 +713,7 @@ MEAN = Op(
         lambda x, c, y, ds: f"({_fsum(x, c)}) / {_mean_n(ds)}",
         lambda x, c, y, ds: tuple(repr(d) for d in ds),
     ),
+    drawn=lambda c: f"mean, numbers Σ {fmt(c)}" if c else "mean",
 )
 DOT = Op(
     "dot",
@@ -713,6 +738,7 @@ WSUM = Op(
         lambda x, c, y, ds: _fsum([f"{v} * {d!r}" for v, d in zip(x, ds)]),
         lambda x, c, y, ds: tuple(repr(d) for d in ds),
     ),
+    drawn=lambda c: "dot",
 )
 LOGSUMEXP = Op(
     "logsumexp",
@@ -739,6 +765,7 @@ SOFTMAX = Op(
         lambda x, i, y, ds: f"softmax([{', '.join(x)}])[{i}]",
         pair=True,
     ),
+    drawn=lambda i: f"softmax[{i}]",
 )
 
 TABLE: tuple[Op, ...] = (

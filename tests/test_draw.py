@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Graph, Value, draw, draw_backward, render, topological_order
-from autograd.dot_text import DRAWN, drawn_op
+from autograd.dot_text import drawn_op
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOT = 'color="#d62728"'
@@ -512,8 +512,12 @@ def test_jupyter_reprs(wasm):
 
 
 def test_every_op_of_the_table_has_a_drawing_form():
-    missing = [op.name for op in autograd.ops.TABLE if op not in DRAWN]
-    assert not missing, f"add a drawing form to DRAWN in autograd/dot_text.py for: {missing}"
+    forms = {op.name: op.drawn(2.0 if op.param else None) for op in autograd.ops.TABLE}
+    missing = [name for name, form in forms.items() if not isinstance(form, str) or not form]
+    assert not missing, (
+        f"add a drawing form (drawn=) to these entries of autograd/ops.py: {missing}"
+    )
+    assert forms["rsub_c"] == "2 − ·" and forms["mul_c"] == "· × 2" and forms["tanh"] == "tanh"
 
 
 def test_a_neurons_weighted_sum_reads_the_same_in_every_layer():
