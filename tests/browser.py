@@ -119,7 +119,7 @@ def start_server(root: str | Path, app: str = "lab", timeout: float = 60) -> Ser
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: open notebooks without reload
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    srv = Server(f"http://127.0.0.1:{port}/", None, home)  # type: ignore[arg-type]
+    srv = Server(f"http://127.0.0.1:{port}/", None, home)
     t0 = time.monotonic()
     srv.proc = subprocess.Popen(
         cmd,

@@ -1,10 +1,10 @@
 """The committed notebooks in a real browser: every graph is a picture, readable at 1000 px.
 
-JupyterLab on a fresh copy of each notebook, untrusted (as after `git clone`) and then trusted,
-and nbconvert's HTML export with JavaScript on and off. For every static graph: a visible `<img>`
-(not the text repr); at a 1000 px column it fits (no sideways scrolling) with every label at
-least 9 px high; in a 500 px column the labels stay at 9 px and its own box scrolls. Screenshots
-and the measurements go to tests/browser-shots/.
+JupyterLab and Notebook 7 on a fresh copy of each notebook, untrusted (as after `git clone`) and
+then trusted, and nbconvert's HTML export with JavaScript on and off. For every static graph: a
+visible `<img>` (not the text repr); at a 1000 px column it fits (no sideways scrolling) with
+every label at least 9 px high; in a 500 px column the labels stay at 9 px and its own box
+scrolls. Screenshots and the measurements go to tests/browser-shots/.
 """
 
 from __future__ import annotations
@@ -182,3 +182,28 @@ def teardown_module() -> None:
     if MEASURED:
         B.SHOTS.mkdir(parents=True, exist_ok=True)
         (B.SHOTS / "measurements.json").write_text(json.dumps(MEASURED, indent=1))
+
+
+DRAWING = [p for p in NOTEBOOKS if drawn(p)]
+
+
+@pytest.fixture(scope="module", params=["untrusted", "trusted"])
+def notebook7(request, copies):
+    srv = B.start_server(copies, app="notebook")
+    if request.param == "trusted":
+        B.trust(sorted(copies.glob("*.ipynb")), srv)
+    yield request.param, srv
+    srv.stop()
+
+
+@pytest.mark.parametrize("nb", DRAWING, ids=[p.stem[:2] for p in DRAWING])
+def test_notebook7_shows_every_graph_as_a_readable_picture(notebook7, chromium, nb):
+    trust, srv = notebook7
+    B.open_notebook(chromium, srv, nb.name, app="notebook")
+    column = chromium.execute_script(
+        "return document.querySelector('.jp-OutputArea').getBoundingClientRect().width"
+    )
+    assert column >= COLUMN, f"Notebook 7 gives a {column} px column"
+    check_page(chromium, nb, f"notebook7-{trust}")
+    B.screenshot(chromium, f"notebook7-{trust}-{nb.stem}")
+    chromium.set_window_size(1500, 1000)
