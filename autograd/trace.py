@@ -59,7 +59,37 @@ def _sub(i: int) -> str:
     return f"{i}" if i >= 0 else f"m{-i}"
 
 
-class Trace:
+class Shown:
+    """Shown as tables, from `_tables(style)`: aligned text at the prompt, HTML in notebooks,
+    Markdown and LaTeX for slides and papers."""
+
+    def _tables(self, style: Style) -> list[Table]:
+        raise NotImplementedError
+
+    def tables(self, digits: int | None = None) -> list[Table]:
+        """The tables, each a title, headers and rows of plain-text cells."""
+        return self._tables(Style("text", digits))
+
+    def text(self, digits: int | None = None) -> str:
+        """The tables as aligned text (values to `digits` decimals, or all)."""
+        return tables.text(self._tables(Style("text", digits)))
+
+    def markdown(self, digits: int | None = None) -> str:
+        """The tables as Markdown, every cell escaped."""
+        return tables.markdown(self._tables(Style("text", digits)))
+
+    def latex(self, digits: int | None = None) -> str:
+        """The tables as LaTeX `tabular`s (labels escaped)."""
+        return tables.latex(self._tables(Style("latex", digits)))
+
+    def _repr_html_(self) -> str:
+        return tables.html_tables(self._tables(Style("text")))
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+class Trace(Shown):
     """The evaluation trace of a graph: `rows` (primal), `adjoint`, `inputs`, `grads`."""
 
     def __init__(self, root: Node, name: str = "y") -> None:
@@ -193,28 +223,6 @@ class Trace:
     def _tables(self, style: Style) -> list[Table]:
         return [self._primal_table(style), self._adjoint_table(style)]
 
-    def tables(self, digits: int | None = None) -> list[Table]:
-        """The primal and adjoint tables, each a title, headers and rows of plain-text cells."""
-        return self._tables(Style("text", digits))
-
-    def text(self, digits: int | None = None) -> str:
-        """The primal and adjoint traces as aligned text (values to `digits` decimals, or all)."""
-        return tables.text(self._tables(Style("text", digits)))
-
-    def markdown(self, digits: int | None = None) -> str:
-        """The traces as Markdown tables, every cell escaped."""
-        return tables.markdown(self._tables(Style("text", digits)))
-
-    def latex(self, digits: int | None = None) -> str:
-        """The traces as LaTeX `tabular`s (labels escaped)."""
-        return tables.latex(self._tables(Style("latex", digits)))
-
-    def _repr_html_(self) -> str:
-        return tables.html_tables(self._tables(Style("text")))
-
-    def __repr__(self) -> str:
-        return self.text()
-
     # ---- the trace as a program -----------------------------------------------------------
 
     def code(self, name: str = "replay", extra: Sequence[Node] = ()) -> str:
@@ -327,7 +335,7 @@ def _code(template: Any, operands: list[str], c: Any, y: str, ds: tuple) -> Any:
     return tables.fill(template, operands, repr(c) if c is not None else "", y)
 
 
-class Tangent:
+class Tangent(Shown):
     """A forward tangent trace: `rows` (v̇ᵢ for every row) and `value` (ẏ)."""
 
     def __init__(self, trace: Trace, rows: list[TangentRow]) -> None:
@@ -362,25 +370,6 @@ class Tangent:
         out.append((ydot, style.var(tr.output, "dot"), "", style.number(self.value)))
         headers = ("tangent", "rule", "with the local derivatives", "value")
         return [Table("Forward tangent trace", headers, out)]
-
-    def tables(self, digits: int | None = None) -> list[Table]:
-        """The tangent table: a title, headers and rows of plain-text cells."""
-        return self._tables(Style("text", digits))
-
-    def text(self, digits: int | None = None) -> str:
-        return tables.text(self._tables(Style("text", digits)))
-
-    def markdown(self, digits: int | None = None) -> str:
-        return tables.markdown(self._tables(Style("text", digits)))
-
-    def latex(self, digits: int | None = None) -> str:
-        return tables.latex(self._tables(Style("latex", digits)))
-
-    def _repr_html_(self) -> str:
-        return tables.html_tables(self._tables(Style("text")))
-
-    def __repr__(self) -> str:
-        return self.text()
 
 
 def trace(root: Node, name: str = "y") -> Trace:
