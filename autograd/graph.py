@@ -46,6 +46,16 @@ def picture_html(svg: str, alt: str) -> str:
     )
 
 
+def mime_bundle(makers: dict, include: object = None, exclude: object = None) -> dict[str, str]:
+    """IPython's `_repr_mimebundle_`: each mime type's text, honouring include and exclude,
+    and made only when asked for."""
+    return {
+        k: make()
+        for k, make in makers.items()
+        if (include is None or k in include) and (exclude is None or k not in exclude)
+    }
+
+
 class Graph:
     """A drawn computation graph: DOT `source`, `svg()`, `save(path)`, inline in Jupyter."""
 
@@ -93,11 +103,7 @@ class Graph:
         """text/html (what notebook front ends show, trusted or not), image/svg+xml (for
         LaTeX/PDF and markdown exports and viewers without HTML), text/plain."""
         makers = {"text/html": self.html, "image/svg+xml": self.svg, "text/plain": self.__repr__}
-        return {
-            k: make()
-            for k, make in makers.items()
-            if (include is None or k in include) and (exclude is None or k not in exclude)
-        }
+        return mime_bundle(makers, include, exclude)
 
     def __repr__(self) -> str:
         return f"<Graph: {self.nodes} nodes, {self.edges} edges; .svg(), .save(path)>"

@@ -26,7 +26,7 @@ from string import Template
 from . import Step, backward_steps, render, topological_order
 from .dot_text import CURRENT_FILL, HOT, OP_FILL, PENDING, check_drawable, describe, dot_source, num
 from .files import write_atomic
-from .graph import picture_html
+from .graph import mime_bundle, picture_html
 from .value import Value
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -129,12 +129,9 @@ class BackwardFrames:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        bundle = {"text/html": self._repr_html_(), "text/plain": repr(self)}
-        return {
-            k: v
-            for k, v in bundle.items()
-            if (include is None or k in include) and (exclude is None or k not in exclude)
-        }
+        return mime_bundle(
+            {"text/html": self._repr_html_, "text/plain": self.__repr__}, include, exclude
+        )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the player as a standalone HTML page (works offline), atomically."""
