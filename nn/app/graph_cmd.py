@@ -67,31 +67,40 @@ def _quote_path(path: Path) -> str:
     return repr(text if len(text) <= 80 else text[:60] + "…" + text[-10:])
 
 
-def parse_at(items: Sequence[str] | None) -> dict[str, float]:
-    """`["x=0.5,y=2"]` → {"x": 0.5, "y": 2.0}; UsageError names a malformed or repeated entry."""
+def assignments(
+    items: Sequence[str] | None, option: str, default: float | None = None
+) -> dict[str, float]:
+    """`["x=0.5,y=2"]` → {"x": 0.5, "y": 2.0}, for `option` (--at, --tangent); a bare NAME
+    takes `default` (None: NAME=NUMBER is required). UsageError names a malformed, non-finite or
+    repeated entry."""
+    form = "NAME=NUMBER" if default is None else "NAME or NAME=NUMBER"
     values: dict[str, float] = {}
     for item in items or ():
         for part in item.split(","):
             part = part.strip()
             if not part:
-                raise UsageError(f"--at {item!r}: empty entry (expected NAME=NUMBER,...)")
-            name, eq, number = part.partition("=")
-            name, number = name.strip(), number.strip()
-            if not eq or not NAME.fullmatch(name):
+                raise UsageError(f"{option} {item!r}: empty entry (expected {form},...)")
+            name, eq, number = (s.strip() for s in part.partition("="))
+            if (not eq and default is None) or not NAME.fullmatch(name):
                 raise UsageError(
-                    f"--at: {part!r} is not NAME=NUMBER "
+                    f"{option}: {part!r} is not {form} "
                     "(a name is letters and digits, starting with a letter)"
                 )
             try:
-                x = float(number)
+                x = float(number) if eq else default
             except ValueError:
-                raise UsageError(f"--at: {part!r}: {number!r} is not a number") from None
+                raise UsageError(f"{option}: {part!r}: {number!r} is not a number") from None
             if not math.isfinite(x):
-                raise UsageError(f"--at: {part!r}: the value must be a finite number")
+                raise UsageError(f"{option}: {part!r}: the value must be a finite number")
             if name in values:
-                raise UsageError(f"--at: {name} is given twice")
+                raise UsageError(f"{option}: {name} is given twice")
             values[name] = x
     return values
+
+
+def parse_at(items: Sequence[str] | None) -> dict[str, float]:
+    """`["x=0.5,y=2"]` → {"x": 0.5, "y": 2.0}; UsageError names a malformed or repeated entry."""
+    return assignments(items, "--at")
 
 
 def cmd_graph(args: argparse.Namespace) -> int:

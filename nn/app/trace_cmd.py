@@ -7,42 +7,26 @@ errors; the tables are `autograd.trace`'s, as text, Markdown or LaTeX.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Sequence
 
 from autograd import trace
 
 from .command import RunError, UsageError, subcommand
 from .expr import BindingError, DomainError, ExprError, parse
-from .graph_cmd import NAME, parse_at, read_stdin_expr
+from .graph_cmd import assignments, parse_at, read_stdin_expr
 
 FORMATS = ("text", "markdown", "latex")
 
 
 def parse_tangent(items: Sequence[str] | None, variables: Sequence[str]) -> dict[str, float]:
     """`["x1"]` → {"x1": 1.0}; `["x1=2,x2=0.5"]` → both; a name must be a variable of EXPR."""
-    seed: dict[str, float] = {}
-    for item in items or ():
-        for part in item.split(","):
-            name, eq, number = (s.strip() for s in part.partition("="))
-            if not NAME.fullmatch(name):
-                raise UsageError(f"--tangent: {part.strip()!r} is not NAME or NAME=NUMBER")
-            if name not in variables:
-                known = ", ".join(variables) or "none"
-                raise UsageError(
-                    f"--tangent: {name} is not a variable of the expression (its variables: "
-                    f"{known})"
-                )
-            entry = part.strip()
-            try:
-                x = float(number) if eq else 1.0
-            except ValueError:
-                raise UsageError(f"--tangent: {entry!r}: {number!r} is not a number") from None
-            if not math.isfinite(x):
-                raise UsageError(f"--tangent: {entry!r}: the tangent must be finite")
-            if name in seed:
-                raise UsageError(f"--tangent: {name} is given twice")
-            seed[name] = x
+    seed = assignments(items, "--tangent", default=1.0)
+    for name in seed:
+        if name not in variables:
+            known = ", ".join(variables) or "none"
+            raise UsageError(
+                f"--tangent: {name} is not a variable of the expression (its variables: {known})"
+            )
     return seed
 
 
