@@ -9,7 +9,6 @@ Graphviz prints them verbatim; `Hot` says which nodes and edges to colour.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -41,12 +40,11 @@ _RECORD = _escape_table(record=True)
 _PLAIN = _escape_table(record=False)
 
 
-_BLANKS = re.compile(r"^ +| +$| {2,}")  # blanks a record would drop or merge
-
-
 def record_text(text: str) -> str:
     """`text` as one field of a record label that Graphviz prints verbatim."""
-    field = _BLANKS.sub(lambda m: "&#32;" * len(m[0]), text.translate(_RECORD))
+    # Every blank as an entity: a record drops leading and trailing blanks and merges runs,
+    # and Graphviz 2.43 drops a blank next to a non-ASCII character ("· × 2" became "·×2").
+    field = text.translate(_RECORD).replace(" ", "&#32;")
     # A record whose first field opens with a line break corrupts Graphviz's memory (seen in
     # the wasm build: a trap on a later render), so such a field starts with a blank.
     return "&#32;" + field if field.startswith("\\n") else field
@@ -140,10 +138,11 @@ def dot_source(
     sent = sent or {}
     index = {v: i for i, v in enumerate(order)}
     # ordering=in: an op's inputs are placed in argument order (W1[0,0] above W1[0,1])
+    font = render.LAYOUT_FONT  # sized as every monospace font draws it (render.fit_texts)
     g = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir, "ordering": "in"},
-        node_attr={"fontsize": "12"},
-        edge_attr={"fontsize": "10"},
+        graph_attr={"rankdir": rankdir, "ordering": "in", "fontname": font},
+        node_attr={"fontsize": "12", "fontname": font},
+        edge_attr={"fontsize": "10", "fontname": font},
     )
     boxes, home = _boxes(clusters, index)
     sub = [

@@ -207,12 +207,40 @@ def _paint(g: ET.Element, look: str, lines: list[str] | None) -> None:
         texts = [e for e in inside if e.tag == f"{{{SVG_NS}}}text"]
         for e, line in zip(texts[-len(lines) :], lines, strict=False):
             e.text = line
+            e.set("textLength", _fitted(line, e))
 
 
-def _left_caption(svg: str) -> str:
-    """`svg` with its caption anchored at its left end, where shorter captions should start
-    (Graphviz centres the text on the box it made for the widest)."""
+def _fitted(line: str, e: ET.Element) -> str:
+    """The width `line` is pinned to in text element `e`: its own, at most the room the layout
+    made there (`data-cr-room`, see `_with_rooms`)."""
+    room = float(e.get("data-cr-room", "inf"))
+    return f"{min(render.text_width(line, float(e.get('font-size', '14'))), room):.2f}"
+
+
+def _texts(plan: dict) -> set[str]:
+    """Every text the player's script writes into the picture."""
+    texts = {""}
+    for lines in plan["grads"]:
+        texts.update(lines)
+    for edges in plan["labels"] or ():
+        for lines in edges:
+            texts.update(lines)
+    for _, _, changes, long in plan["steps"]:
+        for _, lines in changes:
+            texts.update(lines)
+        for lines in long:
+            texts.update(lines)
+    return texts
+
+
+def _prepared(svg: str) -> str:
+    """The layout as every frame starts from it: each text's room, the width the layout pinned
+    it to, kept as `data-cr-room` (a frame's texts may be narrower; the script reads the room
+    from whichever frame it starts from), and the caption anchored at its left end, where
+    shorter captions should start (Graphviz centres it on the box it made for the widest)."""
     root = ET.fromstring(svg)
+    for e in root.iter(f"{{{SVG_NS}}}text"):
+        e.set("data-cr-room", e.get("textLength", "Infinity"))
     graph = next(g for g in root.iter(f"{{{SVG_NS}}}g") if g.get("class") == "graph")
     for e in graph.findall(f"{{{SVG_NS}}}text"):
         e.set("text-anchor", "start")
@@ -273,6 +301,8 @@ def draw_backward(
         "steps": plan_steps,
         "looks": LOOKS,
     }
+    # what each text is pinned to, in font sizes: the script sets the same widths as `frame`
+    plan["ems"] = {t: render.text_width(t, 1.0) for t in _texts(plan)}
     for t, s in enumerate(plan_steps):
         plan["visit"][s[0]] = t
     # The one layout: every value with its widest grad, every edge into an op with its long
@@ -289,5 +319,5 @@ def draw_backward(
         ids=True,
     )
     svg = render.svg(source)
-    layout = _left_caption(_COMMENTS.sub("", svg[svg.index("<svg") :]))
+    layout = _prepared(_COMMENTS.sub("", svg[svg.index("<svg") :]))
     return BackwardFrames(steps, source, layout, plan, sends)

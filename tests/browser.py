@@ -43,6 +43,102 @@ def missing(app: str = "lab") -> str | None:
     return None
 
 
+# Font set-ups. "system" is the machine's own fonts, which on a machine set up by .ci/run are
+# DejaVu only (what most Linux readers without Microsoft-metric fonts have); the others are
+# private sets that .ci/fonts extracts beside them, each used alone through a FONTCONFIG_FILE
+# of its own, so that they never change the machine's fonts.
+FONTS_DIR = Path(os.environ.get("CHAINRULE_FONTS", "/opt/chainrule-fonts"))
+FONT_SETS = ("system", "liberation", "urw")
+# what fontconfig must answer for each family in each set: fc-match's family names
+EXPECTED_FONTS = {
+    "system": {f: "DejaVu" for f in ("serif", "sans-serif", "monospace", "Times", "Courier")},
+    "liberation": {
+        "Times": "Liberation Serif",
+        "Arial": "Liberation Sans",
+        "Courier New": "Liberation Mono",
+        "monospace": "Liberation Mono",
+    },
+    "urw": {
+        "Times": "Nimbus Roman",
+        "Helvetica": "Nimbus Sans",
+        "Courier": "Nimbus Mono PS",
+        "monospace": "Nimbus Mono PS",
+    },
+}
+# Families that stand in for Times, Arial/Helvetica or Courier by their metrics: none of them
+# may be among the machine's own fonts, or the "system" set would be a second Liberation set.
+METRIC_FAMILIES = (
+    "Liberation", "Nimbus", "TeX Gyre", "Tinos", "Arimo", "Cousine", "Times", "Arial",
+    "Helvetica", "Courier", "FreeSerif", "FreeSans", "FreeMono",
+)  # fmt: skip
+_FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{cache}</cachedir>
+{rules}
+</fontconfig>
+"""
+
+
+def fonts_missing(fonts: str) -> str | None:
+    """None when font set `fonts` can be used here, else the reason and how to get it."""
+    if fonts == "system":
+        return None
+    if not shutil.which("fc-match"):
+        return "fc-match is missing: apt-get install -y fontconfig"
+    if not any((FONTS_DIR / fonts).glob("*.[ot]tf")):
+        return (
+            f"the private font set {fonts!r} is not in {FONTS_DIR / fonts}: run `.ci/fonts` "
+            "(as root, or with a folder you own as its argument and CHAINRULE_FONTS set to it)"
+        )
+    return None
+
+
+def font_env(fonts: str) -> dict[str, str]:
+    """The environment in which fontconfig (and so Chromium) sees font set `fonts` alone."""
+    if fonts == "system":
+        return {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
+    home = Path(tempfile.gettempdir()) / f"chainrule-fontconfig-{os.getuid()}" / fonts
+    (home / "cache").mkdir(parents=True, exist_ok=True)
+    conf = home / "fonts.conf"
+    # the machine's rules (aliases such as Times → Liberation Serif, generic families), but
+    # none of its font folders: the set is alone
+    rules = "\n".join(
+        f'  <include ignore_missing="yes">{f}</include>'
+        for f in sorted(Path("/etc/fonts/conf.d").glob("*.conf"))
+        if "<dir" not in f.read_text(errors="replace")
+    )
+    text = _FONTS_CONF.format(fonts=FONTS_DIR / fonts, cache=home / "cache", rules=rules)
+    if not conf.exists() or conf.read_text() != text:
+        conf.write_text(text)
+    return dict(os.environ, FONTCONFIG_FILE=str(conf))
+
+
+def font_matches(fonts: str) -> dict[str, str]:
+    """What fontconfig gives, in set `fonts`, for each family that set is checked on."""
+    env = font_env(fonts)
+    out = {}
+    for family in EXPECTED_FONTS[fonts]:
+        run = subprocess.run(
+            ["fc-match", "-f", "%{family[0]}", family],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        out[family] = run.stdout.strip()
+    return out
+
+
+def font_families(fonts: str) -> list[str]:
+    """Every font family fontconfig knows in set `fonts`."""
+    run = subprocess.run(
+        ["fc-list", ":", "family"], env=font_env(fonts), capture_output=True, text=True, timeout=60
+    )
+    return sorted({line.split(",")[0] for line in run.stdout.splitlines() if line})
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -144,8 +240,15 @@ def start_server(root: str | Path, app: str = "lab", timeout: float = 60) -> Ser
     raise TimeoutError(f"jupyter {app} did not answer within {timeout} s")
 
 
-def browser(js: bool = True, width: int = 1280, height: int = 1200, flags: tuple[str, ...] = ()):
-    """Headless Chromium with the project's flags (and `flags`); js=False turns JavaScript off."""
+def browser(
+    js: bool = True,
+    width: int = 1280,
+    height: int = 1200,
+    flags: tuple[str, ...] = (),
+    fonts: str = "system",
+):
+    """Headless Chromium with the project's flags (and `flags`); js=False turns JavaScript off;
+    `fonts` is the font set it draws with (FONT_SETS)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -174,7 +277,8 @@ def browser(js: bool = True, width: int = 1280, height: int = 1200, flags: tuple
         opts.add_experimental_option(
             "prefs", {"profile.managed_default_content_settings.javascript": 2}
         )
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    service = Service(CHROMEDRIVER, env=font_env(fonts))  # Chromium inherits its fontconfig
+    drv = webdriver.Chrome(service=service, options=opts)
     drv.chainrule_profile = profile
     drv.set_page_load_timeout(60)
     drv.set_script_timeout(30)

@@ -4,6 +4,7 @@ the max_nodes guard, saving, and the backward-pass player."""
 from __future__ import annotations
 
 import base64
+import json
 import math
 import os
 import re
@@ -225,15 +226,51 @@ def test_system_dot_svg_is_valid_and_shows_every_label(name, expr, ops, edges):
 def test_system_dot_is_preferred_when_on_path(monkeypatch):
     calls = []
 
-    def pipe(engine, fmt, data):  # stands in for running `dot -Tsvg`
-        calls.append((engine, fmt))
-        return render.render_with_wasm(data.decode())
+    def run(cmd, input, **kw):  # stands in for running `dot -Tsvg -Tjson`: both, one after other
+        calls.append(cmd[1:])
+        out = render.render_with_wasm(input.decode()) + render.render_with_wasm(
+            input.decode(), "json"
+        )
+        return subprocess.CompletedProcess(cmd, 0, out, b"")
 
     monkeypatch.setattr(render, "system_dot", lambda: "/usr/bin/dot")
-    monkeypatch.setattr(render.graphviz, "pipe", pipe)
+    monkeypatch.setattr(render.subprocess, "run", run)
     assert render.backend() == "dot"
     assert "b" in svg_all_text(draw(Value(1.0, label="b") * 2).svg())
-    assert calls == [("dot", "svg")]
+    assert calls == [["-Tsvg", "-Tjson"]]
+
+
+@pytest.mark.parametrize("backend", ["dot", "wasm"])
+@pytest.mark.parametrize("label", ["x", "grad 358414.4119", "softmax[1]", "· × 2", "W¹", "é", "数"])
+def test_every_text_is_pinned_to_the_room_the_layout_made(backend, label, monkeypatch):
+    # whatever font a reader's browser picks, a text is drawn exactly as wide as its
+    # monospace width, never wider than the room Graphviz made for it (its JSON layout)
+    if backend == "dot" and not HAS_DOT:
+        pytest.skip("system Graphviz `dot` not on PATH: apt-get install graphviz")
+    monkeypatch.setenv("CHAINRULE_RENDERER", backend)
+    v = Value(2.0, label=label)
+    g = draw((v * 3).tanh())
+    planned = render.planned_widths(json.loads(render.render_with_wasm(g.source, "json")))
+    if backend == "dot":
+        planned = render.planned_widths(json.loads(render._dot_svg_and_json(g.source)[1]))
+    texts = list(svg_root(g.svg()).iter(SVG + "text"))
+    assert texts and {t.text for t in texts} >= {label, "data 2.0000", "tanh"}
+    for t in texts:
+        size = float(t.get("font-size"))
+        width = float(t.get("textLength"))
+        assert t.get("lengthAdjust") == "spacingAndGlyphs"
+        assert "monospace" in t.get("font-family")
+        assert width == pytest.approx(render.text_width(t.text, size), abs=0.01) or (
+            width == pytest.approx(planned[(t.text, size)], abs=0.01)
+        )
+        assert width <= planned[(t.text, size)] + 0.01, t.text
+
+
+def test_text_width_counts_monospace_cells():
+    assert render.text_width("data 1.0000", 10) == pytest.approx(66.0)
+    assert render.text_width("数", 10) == pytest.approx(12.0)  # a wide character: two cells
+    assert render.text_width("e\u0301", 10) == pytest.approx(6.0)  # a combining accent: none
+    assert render.text_width("", 12) == 0.0
 
 
 def test_nn_style_labels_show_as_text(wasm):
@@ -802,7 +839,7 @@ def test_nn_graphs_draw_a_box_per_layer_and_neuron_weights_in_order(wasm):
     assert "ordering=in " in src  # an op's inputs in argument order: W1[0,0] above W1[0,1]
     order = [src.index(f"W1[{i},{j}]") for i in range(3) for j in range(2)]
     assert order == sorted(order)
-    for name in ("z1[0]", "a1[2]", "a2[0] = z2[0]"):
+    for name in ("z1[0]", "a1[2]", "a2[0]&#32;=&#32;z2[0]"):  # a record's blanks as entities
         assert name in src
     render.render_with_wasm(src)  # nested clusters render
     neuron = nn.Neuron(2)

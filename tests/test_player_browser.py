@@ -27,7 +27,8 @@ const box = e => { const r = e.getBoundingClientRect();
 const place = {}, texts = {};
 svg.querySelectorAll('g[data-cr-id]').forEach(g => {
   const id = g.getAttribute('data-cr-id');
-  const shapes = [...g.children].filter(e => e.tagName !== 'text' && e.tagName !== 'title');
+  // its own shapes (a group inside it is measured as itself: its box holds its texts)
+  const shapes = [...g.children].filter(e => !['text', 'title', 'g'].includes(e.tagName));
   place[id] = shapes.map(e => [e.tagName, e.getAttribute('points') || e.getAttribute('d') ||
                                [e.getAttribute('cx'), e.getAttribute('cy')].join(','), box(e)]);
   texts[id] = [...g.querySelectorAll(id === 'graph0' ? ':scope > text' : 'text')]
@@ -35,11 +36,24 @@ svg.querySelectorAll('g[data-cr-id]').forEach(g => {
   if (id !== 'graph0') place[id].push(...[...g.querySelectorAll('text')].map(
     t => ['text', t.getAttribute('x') + ',' + t.getAttribute('y')]));  // its box: its words
 });
+// every text of a node inside its shape, 1 px from its edges
+const outside = [];
+svg.querySelectorAll('g[data-cr-id^="n"], g[data-cr-id^="op"]').forEach(g => {
+  const shape = g.querySelector('polygon, ellipse');
+  if (!shape) return;
+  const s = shape.getBoundingClientRect();
+  g.querySelectorAll('text').forEach(t => {
+    const r = t.getBoundingClientRect();
+    if (r.left < s.left + 1 || r.right > s.right - 1 || r.top < s.top || r.bottom > s.bottom)
+      outside.push([g.getAttribute('data-cr-id'), t.textContent,
+                    r.left - s.left, s.right - r.right]);
+  });
+});
 const [prev, next] = root.querySelectorAll('button');
 const scroller = svg.parentElement, rr = root.getBoundingClientRect();
 const cur = svg.querySelector(`g[data-cr-id="${arguments[0]}"]`).getBoundingClientRect();
 const view = scroller.getBoundingClientRect();
-return {place, texts, svg: [at.width, at.height], player: [rr.width, rr.height],
+return {place, texts, outside, svg: [at.width, at.height], player: [rr.width, rr.height],
         wide: scroller.scrollWidth > scroller.clientWidth,
         in_view: cur.left >= view.left - 0.5 && cur.right <= view.right + 0.5,
         caption: root.querySelector('.cr-caption').textContent,
@@ -96,14 +110,22 @@ def saved(request, tmp_path_factory):
     return request.param, bw, path
 
 
+@pytest.fixture(scope="module", params=B.FONT_SETS)
+def fonts(request):
+    """The font set Chromium draws with: the machine's (DejaVu), Liberation, URW."""
+    if (why := B.fonts_missing(request.param)) is not None:
+        pytest.skip(why)
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def chromium():
-    drv = B.browser(width=1300, height=700)
+def chromium(fonts):
+    drv = B.browser(width=1300, height=700, fonts=fonts)
     yield drv
     B.quit_browser(drv)
 
 
-def test_player_steps_and_holds_still(saved, chromium):
+def test_player_steps_and_holds_still(saved, fonts, chromium):
     from selenium.webdriver.common.keys import Keys
 
     backend, bw, path = saved
@@ -126,17 +148,18 @@ def test_player_steps_and_holds_still(saved, chromium):
         assert want.pop("graph0") == [bw.captions[expect]] == [state["caption"]]
         assert state["texts"].pop("graph0") == [""]
         assert state["texts"] == want, f"frame {expect}"
+        assert not state["outside"], f"frame {expect}: texts outside their nodes (px inside)"
         seen[expect] = state
         return state
 
     first = frame(0)
-    B.screenshot(drv, f"player-{backend}-step1", full=False)
+    B.screenshot(drv, f"player-{backend}-{fonts}-step1", full=False)
     for t in range(1, n):  # next, all the way
         next_.click()
         frame(t)
         if t == 2:
-            B.screenshot(drv, f"player-{backend}-step3", full=False)
-    B.screenshot(drv, f"player-{backend}-last", full=False)
+            B.screenshot(drv, f"player-{backend}-{fonts}-step3", full=False)
+    B.screenshot(drv, f"player-{backend}-{fonts}-last", full=False)
     next_.click()  # disabled at the end: nothing changes
     frame(n - 1)
     prev.click()
