@@ -1,5 +1,10 @@
 """chainrule's engine: scalar reverse-mode automatic differentiation.
 
+`import autograd` loads the engine only (the modules beside this file). The rest of the public
+API lives in the package's rooms and is loaded on first use: the drawing (`autograd.drawing`,
+which needs graphviz), traces and forward mode (`autograd.traces`), and the tools for a
+learner's own engine (`autograd.learner`). `from autograd import draw` works as before.
+
 `autograd` here is chainrule's package; HIPS autograd uses the same import name, so the two
 cannot share an environment.
 """
@@ -7,30 +12,45 @@ cannot share an environment.
 import importlib
 
 from .backward import Step, backward_steps, zero_grad
-from .check import gradcheck, numerical_grad
-from .check_engine import check_engine
-from .forward import Jacobian, jacobian, jvp
 from .functional import grad
+from .gradcheck import gradcheck, numerical_grad
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .order import topological_order
 from .reductions import dot, logsumexp, mean, softmax, sum
-from .trace import Tangent, Trace, trace
 from .value import Value
 
-# Drawing needs graphviz (and wasmtime to render): imported when first used, not on import.
-_DRAWING = {"Cluster": "dot_text", "Graph": "graph", "draw": "graph", "draw_backward": "player"}
+# name → the room that defines it, imported when the name is first asked for
+ROOMS = {
+    "Cluster": "drawing",
+    "Graph": "drawing",
+    "draw": "drawing",
+    "draw_backward": "drawing",
+    "Jacobian": "traces",
+    "Tangent": "traces",
+    "Trace": "traces",
+    "jacobian": "traces",
+    "jvp": "traces",
+    "trace": "traces",
+    "EngineReport": "learner",
+    "check_engine": "learner",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name in _DRAWING:
-        value = getattr(importlib.import_module(f".{_DRAWING[name]}", __name__), name)
+    if name in ROOMS:
+        value = getattr(importlib.import_module(f".{ROOMS[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted([*globals(), *ROOMS])
+
+
 __all__ = [
     "Cluster",
+    "EngineReport",
     "Graph",
     "Jacobian",
     "Step",

@@ -38,7 +38,7 @@ def _paren(c: float) -> str:
 
 
 class Notation:
-    """How an evaluation trace writes an op (`autograd.trace`): maths for its rows, Python for
+    """How an evaluation trace writes an op (`autograd.traces`): maths for its rows, Python for
     `Trace.code()`.
 
     A template is a str in which `#0`, `#1`, … stand for the operands, `#c` for the folded

@@ -608,7 +608,8 @@ def player_rows() -> None:
     """(5) The backward player: one Graphviz layout, frames recoloured, so time and size grow
     with the graph, not graph × steps (500 values took 32 s and 403 MB, wasm, when every
     frame was laid out and stored in full)."""
-    from autograd import draw_backward, render
+    from autograd import draw_backward
+    from autograd.drawing import render
 
     print(f"\n| (5) draw_backward ({render.backend()}), chain x + 1 + 1 ... | time | HTML |")
     print("|---|---|---|")

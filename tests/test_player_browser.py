@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 import browser as B
 import pytest
 
-from autograd import Value, draw_backward, render
+from autograd import Value, draw_backward
+from autograd.drawing import render
 
 REASON = B.missing()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")

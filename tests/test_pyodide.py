@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import Value, draw, draw_backward, render
+from autograd import Value, draw, draw_backward
+from autograd.drawing import render
 
 HERE = Path(__file__).parent
 pytestmark = pytest.mark.skipif(
@@ -49,7 +50,7 @@ SCRIPT = textwrap.dedent(
     import json, sys, time
     t = time.perf_counter()
     import autograd, nn, nn.notes
-    from autograd import render
+    from autograd.drawing import render
     import_ms = (time.perf_counter() - t) * 1000
     exec(GRAPHS_CODE)  # defines graphs(), the same function as under CPython
     out = {"platform": sys.platform, "import_ms": import_ms, "backend": render.backend()}

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import Value, topological_order
+from autograd.drawing.graph import SAVE_SUFFIXES, draw
 from autograd.files import write_atomic
-from autograd.graph import SAVE_SUFFIXES, draw
 
 from .command import RunError, UsageError, full_precision, subcommand
 from .expr import (

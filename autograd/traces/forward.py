@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .functional import _derivatives, grad
-from .mode import enable_grad
-from .node import Node
-from .order import topological_order
-from .value import Value, as_float
+from ..functional import _derivatives, grad
+from ..mode import enable_grad
+from ..node import Node
+from ..order import topological_order
+from ..value import Value, as_float
 
 
 def graph_order(outputs: Sequence[Node]) -> list[Node]:

@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from . import ops, tables
-from .backward import backward_steps
+from .. import ops
+from ..backward import backward_steps
+from ..node import Node
+from ..order import topological_order
+from . import tables
 from .forward import tangents
-from .node import Node
-from .order import topological_order
 from .tables import Style, Table
 
 

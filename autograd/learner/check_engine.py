@@ -26,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import learner
-from .engine_cases import CASES, DEEP, RECURSION_LIMIT, Case
-from .value import Value, as_float
+from ..value import Value, as_float
+from . import nodes as learner
+from .cases import CASES, DEEP, RECURSION_LIMIT, Case
 
 PASS, FAIL, MISSING, NOT_RUN = "pass", "fail", "not implemented", "not run"
 

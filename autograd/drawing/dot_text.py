@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import graphviz
 
-from . import ops, render
-from .value import Value
+from .. import ops
+from ..value import Value
+from . import render
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 HOT = "#d62728"  # paths from a highlighted value to the root; the step backward is at

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from . import learner
-from .node import MANY
-from .value import Value, as_float
+from ..node import MANY
+from ..value import Value, as_float
+from . import nodes as learner
 
 NO_OP = "op"  # drawn for an inner node that keeps no op name (microgpt's keep none)
 

@@ -1,5 +1,5 @@
 """`draw(root)`: the picture of a computation graph as a `Graph` (DOT text, SVG, files, inline
-in Jupyter). The DOT comes from `autograd.dot_text`, the pictures from `autograd.render`."""
+in Jupyter). The DOT comes from `dot_text`, the pictures from `render`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import foreign, render, topological_order
+from ..files import write_atomic
+from ..learner import foreign
+from ..order import topological_order
+from ..value import Value
+from . import render
 from .dot_text import COLD, Cluster, check_drawable, dot_source, highlight_paths, highlight_values
-from .files import write_atomic
-from .value import Value
 
 SAVE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")
 MIN_LABEL_PX = 9.0  # a picture is never shrunk so far that a label is less than this high

@@ -23,11 +23,13 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from . import Step, backward_steps, render, topological_order
+from ..backward import Step, backward_steps
+from ..files import write_atomic
+from ..order import topological_order
+from ..value import Value
+from . import render
 from .dot_text import CURRENT_FILL, HOT, OP_FILL, PENDING, check_drawable, describe, dot_source, num
-from .files import write_atomic
 from .graph import mime_bundle, picture_html
-from .value import Value
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)

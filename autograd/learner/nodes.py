@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .value import as_float
+from ..value import as_float
 
 CHILDREN = ("_children", "_prev", "parents")  # microgpt, the micrograd lecture, chainrule
 
