@@ -119,8 +119,9 @@ def planned_widths(layout: dict) -> dict[tuple[str, float], float]:
 
 
 def fit_texts(svg: str, planned: dict[tuple[str, float], float]) -> str:
-    """`svg` with every text drawn in a monospace font and pinned (`textLength`) to its
-    monospace width, or to the room the layout made for it where that is less."""
+    """`svg` with every text drawn in a monospace font (FONT_FAMILY, set once on the graph's
+    group and inherited) and pinned (`textLength`) to its monospace width, or to the room the layout
+    made for it where that is less."""
 
     def fit(m: re.Match) -> str:
         attrs, body = m[1], m[2]
@@ -128,12 +129,13 @@ def fit_texts(svg: str, planned: dict[tuple[str, float], float]) -> str:
         size = float(size_m[1]) if size_m else 14.0
         text = html.unescape(body)
         width = min(text_width(text, size), planned.get((text, round(size, 2)), math.inf))
-        attrs = _FAMILY.sub(f' font-family="{FONT_FAMILY}"', attrs)
+        attrs = _FAMILY.sub("", attrs)
         return (
             f'<text{attrs} textLength="{width:.2f}" lengthAdjust="spacingAndGlyphs">{body}</text>'
         )
 
-    return _TEXT.sub(fit, svg)
+    fitted = _TEXT.sub(fit, svg)
+    return fitted.replace('<g id="graph0" ', f'<g id="graph0" font-family="{FONT_FAMILY}" ', 1)
 
 
 def svg(source: str) -> str:
