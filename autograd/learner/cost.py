@@ -1,0 +1,111 @@
+"""How a learner's `backward()` grows with the graph: timed on chains of 250, 500, 1,000, … ops
+(the deep chain's shape), doubling until one takes `BUDGET` seconds, and reported with its
+growth ("time × 8.1 for × 2 ops: about n³"). From it, `check_engine` predicts whether the deep
+chain can finish within its time bound, and does not start one that cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from . import guard
+from .cases import chain
+
+SIZES = (250, 500, 1000, 2000, 4000)
+BUDGET = 0.25  # s: no chain after one that took this long (the next is 2×–8× longer)
+NOISE = 0.02  # s: below this, a growth is noise, not a measurement
+REPEATS = 3  # a fast chain is timed this many times, and its best time kept
+
+
+@dataclass
+class Cost:
+    """The measured times of backward() on chains of `sizes` ops, and why it stopped."""
+
+    sizes: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    stopped: str = ""  # why the doubling stopped early, if it did
+    late: bool = False  # the last chain ran past its time bound: its time is a lower bound
+
+    @property
+    def growth(self) -> float | None:
+        """The time ratio for ×2 ops between the last two chains, if long enough to tell."""
+        if len(self.seconds) < 2 or self.seconds[-1] < NOISE or self.seconds[-2] <= 0:
+            return None
+        return self.seconds[-1] / self.seconds[-2]
+
+    @property
+    def power(self) -> int | None:
+        """n^power: the growth as a whole power (1, 2, 3, …)."""
+        g = self.growth
+        return None if g is None else max(1, round(math.log2(g))) if g > 0 else None
+
+    def predict(self, n: int) -> float | None:
+        """The time for `n` ops, from the last chain and the measured growth."""
+        if not self.seconds:
+            return None
+        power = self.power or 1
+        return self.seconds[-1] * (n / self.sizes[-1]) ** power
+
+    def words(self) -> str:
+        """What was measured, in one sentence."""
+        if not self.sizes:
+            return f"backward() was not timed: {self.stopped}" if self.stopped else ""
+        times = [f"{n:,} ops {_seconds(t)}" for n, t in zip(self.sizes, self.seconds)]
+        if self.late:
+            times[-1] = f"{self.sizes[-1]:,} ops more than {_seconds(self.seconds[-1])}"
+        text = f"backward() on chains of {', '.join(times)}"
+        g = self.growth
+        if g is not None:
+            more = "more than " if self.late else ""
+            text += f": time × {more}{g:.1f} for × 2 ops, about {power_text(self.power or 1)}"
+            text += " or more" if self.late else ""
+        elif self.seconds[-1] < NOISE:
+            text += ": fast"
+        if self.stopped:
+            text += f" ({self.stopped})"
+        return text
+
+
+def _seconds(t: float) -> str:
+    return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def power_text(k: int) -> str:
+    return "n" if k == 1 else "n" + "⁰¹²³⁴⁵⁶⁷⁸⁹"[k] if k < 10 else f"n^{k}"
+
+
+def measure(V: type, timeout: float) -> Cost:
+    """Time backward() on chains of growing size, each run bounded by `timeout`."""
+    cost = Cost()
+    for n in SIZES:
+        best = math.inf
+        for _ in range(REPEATS):
+            run = guard.run(lambda n=n: _time(V, n), timeout, f"cost of {n} ops", depth=None)
+            if run.late:  # its time is at least the bound: a lower bound of the growth
+                cost.sizes.append(n)
+                cost.seconds.append(timeout)
+                cost.late = True
+                if run.stuck:
+                    cost.stopped = f"{n:,} ops could not be stopped"
+                return cost
+            if run.error is not None:
+                cost.stopped = f"{n:,} ops: {run.error.text()}"
+                return cost
+            best = min(best, run.value)
+            if best >= NOISE:
+                break
+        cost.sizes.append(n)
+        cost.seconds.append(best)
+        if best >= BUDGET:
+            break
+    return cost
+
+
+def _time(V: type, n: int) -> float:
+    """Seconds of one backward() on a fresh chain of n ops (the build is not timed)."""
+    out, _ = chain(V, n)
+    t0 = time.perf_counter()
+    out.backward()
+    return time.perf_counter() - t0
