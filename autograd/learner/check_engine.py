@@ -344,6 +344,13 @@ def _twice_evidence(case: Case, V: type, info: Info, got: Outcome, want: tuple) 
     again.backward()
     after = learner.number(getattr(nodes["a"], told.grad, None))
     got.preset = (5.0, after) if after is not None else None
+    if after is not None and close(after, want[1]["a"] / 2):  # replaced: by an op's `=`?
+        found = walk.replaced(again, nodes["a"], info)
+        if found is not None:
+            got.lines.append(
+                f"a.grad was 5 before one backward() and {num(after)} after, one call's gradient"
+            )
+            got.findings.append(found)
 
 
 def _shown(got: Outcome, case: Case) -> str:

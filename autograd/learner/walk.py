@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import textwrap
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,12 +58,36 @@ def num(x: float) -> str:
     return fmt(x) if x == x and abs(x) != float("inf") else repr(x)
 
 
-def method_of(fn: object) -> str:
-    """The learner's method that made the closure `fn`: `Value.__pow__.<locals>._backward` gives
-    `__pow__`."""
-    q = fn.__qualname__ if learner.is_function(fn) else ""
+def method_of(fn: object, cls: Any = None) -> str:
+    """The name of the learner's method that made the closure `fn`: the method of `cls` whose
+    code holds the closure's (`Value.exp`, even where it was written as `def exp_on_input`
+    and assigned), else the name its qualified name gives (`Value.__pow__.<locals>._backward`
+    gives `__pow__`)."""
+    if not learner.is_function(fn):
+        return ""
+    maker = maker_of(fn, cls)
+    if maker is not None:
+        return maker[0]
+    q = fn.__qualname__
     head = q.split(".<locals>.")[0] if ".<locals>." in q else ""
     return head.rsplit(".", 1)[-1]
+
+
+def maker_of(fn: object, cls: Any) -> tuple[str, Any] | None:
+    """(name, function) of the method of `cls` in whose body the closure `fn` is defined."""
+    if cls is None or not learner.is_function(fn):
+        return None
+    code = fn.__code__
+    try:
+        mro = type.__dict__["__mro__"].__get__(cls)
+    except Exception:
+        return None
+    for klass in mro:
+        for name, f in list(type.__dict__["__dict__"].__get__(klass).items()):
+            f = getattr(f, "__func__", f)  # a staticmethod's or classmethod's function
+            if learner.is_function(f) and code in f.__code__.co_consts:
+                return name, f
+    return None
 
 
 def source_lines(fn: object) -> tuple[list[str], int, ast.AST] | None:
@@ -118,7 +144,21 @@ def assignments(
 
 
 def quote(lines: list[tuple[int, str, bool]], limit: int = 2) -> str:
-    return "; ".join(f"line {n}: `{t}`" for n, t, _ in lines[:limit])
+    return "; ".join(f"line {n}: `{code_only(t)}`" for n, t, _ in lines[:limit])
+
+
+def code_only(line: str) -> str:
+    """A line of source without its comment."""
+    if "#" not in line:
+        return line
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return line
+    for t in tokens:
+        if t.type == tokenize.COMMENT:
+            return line[: t.start[1]].rstrip()
+    return line
 
 
 # ---- the graph as numbers ------------------------------------------------------------------
@@ -246,6 +286,25 @@ def walk(out: object, named: dict[str, Any], leaves: tuple[str, ...], info: Info
     return result
 
 
+def replaced(out: object, node: object, info: Info) -> Finding | None:
+    """Why `node`'s gradient was replaced rather than added to: the first node it feeds whose
+    own closure, run alone with a gradient already on `node`, sets it with `=`."""
+    if info.closure is None:
+        return None
+    order, table = _read(out, info)
+    w = table.get(id(node))
+    if w is None:
+        return None
+    for i in order:
+        n = table[i]
+        if id(node) in n.kids and infer.local(n.fits) is not None:
+            parts = tuple(p for k, ps in zip(n.kids, n.fits[0].parts) if k == id(node) for p in ps)
+            found = _unit(n, w, sum(parts), parts, info)
+            if found is not None and found.key[0] == "assign":
+                return found
+    return None
+
+
 def _orphan(
     order: list[int], table: dict[int, Node], leaf_ids: set[int], info: Info
 ) -> Finding | None:
@@ -260,7 +319,7 @@ def _orphan(
             continue
         fn = getattr(n.obj, info.closure, None)
         if learner.is_function(fn) and fn.__code__ is not info.default and fn.__closure__:
-            method = method_of(fn)
+            method = method_of(fn, info.cls)
             who = f"your `{method}`" if method else "the op that made it"
             return Finding(
                 ("no children", method or describe(n)),
@@ -366,7 +425,7 @@ def _unit(user: Node, w: Node, d: float, parts: tuple[float, ...], info: Info) -
     sent, want = after - P, G * d
     if infer.close(after, P + want):
         return Finding(("right",), "")
-    method = method_of(fn)
+    method = method_of(fn, info.cls)
     owner = f"your `{method}`" if method else describe(user)
     key = method or describe(user)
     lines = assignments(fn, told.grad)
@@ -505,9 +564,9 @@ def moved_closure(node: object, name: str, info: Info) -> Finding | None:
         for c in cells
     ):
         return None
-    method = method_of(fn)
-    src = getattr(cls, method, None) if method else None
-    lines = assignments(src, info.closure, to_self=True) if src is not None else []
+    method = method_of(fn, cls)
+    maker = maker_of(fn, cls)
+    lines = assignments(maker[1], info.closure, to_self=True) if maker is not None else []
     at = f" ({quote(lines)})" if lines else ""
     return Finding(
         ("self._backward", method),
