@@ -94,7 +94,7 @@ def test_micrograd_itself_fails_the_deep_chain_and_backward_twice():
     report = check_engine(engine.Value, timeout=FAST)
     limits = {c.name for c in report if c.status == LIMIT}
     assert limits == {"deep chain", "backward twice"} and report.bugs == []
-    assert report.counts()[PASS] == 38 and report.counts()[MISSING] == len(CASES) - 40
+    assert report.counts()[PASS] == 42 and report.counts()[MISSING] == len(CASES) - 44
     assert "2 beyond-the-lecture cases fail as micrograd's own engine does" in report.headline()
     # the short repr: a few lines, where the whole table once was 56
     assert len(repr(report).splitlines()) <= 4 < len(str(report).splitlines())
@@ -159,6 +159,8 @@ def test_cases_are_named_and_cover_the_brief():
         assert f"y + y, y = {op}" in names
     for op in ("-x", "x ** 3", "tanh(x)", "exp(x)", "log(x)", "relu(x)"):
         assert f"{op} + {op}" in names
+    for op in ("a + b", "a * b", "a - b", "a / b"):
+        assert f"({op}) + a + b" in names
 
 
 def test_the_readme_counts_the_cases():

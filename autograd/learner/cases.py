@@ -173,8 +173,27 @@ def _upstream(name: str, method: str, f: Callable, xs: tuple[float, ...]) -> Non
     _case(f"y + y, y = {name}", expression, f"{method} __add__", " ".join(leaves), **kw)(build)
 
 
+def _both_again(name: str, method: str, f: Callable) -> None:
+    """(a op b) + a + b: each input also receives 1 from `+`, which a backward that sets its
+    input's gradient with `=` (on either side) would overwrite."""
+
+    def build(V: type) -> tuple[Any, dict[str, Any]]:
+        a, b = V(2.0), V(-3.0)
+        y = f(a, b)
+        return y + a + b, {"a": a, "b": b, "y": y}
+
+    expression = (
+        f"y = {name}; out = y + a + b, at a = 2, b = -3: a and b each get a gradient from y and "
+        "from +, and must keep both"
+    )
+    kw = {"about": "twice-used", "kind": PROBE, "method": method}
+    _case(f"({name}) + a + b", expression, f"{method} __add__", "a b", **kw)(build)
+
+
 for _name, (_method, _f, _x0) in _ONE.items():
     _twice(_name, _method, _f, _x0)
+for _name, (_method, _f) in _TWO.items():
+    _both_again(_name, _method, _f)
 for _name, (_method, _f) in _TWO.items():
     _upstream(_name, _method, _f, (2.0, -3.0))
 for _name, (_method, _f, _x0) in _ONE.items():

@@ -21,12 +21,13 @@ their `backward()` is measured on growing chains (`cost`) before the deep chain 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..order import topological_order
 from ..value import Value
-from . import guard, walk
+from . import guard, infer, walk
 from . import nodes as learner
 from .cases import BEYOND, CASES, DEEP, Case
 from .cost import Cost, measure
@@ -225,6 +226,11 @@ def _graph_names(V: type, setup: Setup, out: Any, x: Any, y: Any) -> None:
                 f"check_engine({class_name(V)}, children={attr!r})"
             )
     info.children = attr
+    if not isinstance(getattr(out, told.op, None), str) and "op" not in told.given:
+        # an op name under a name of their own (`op`, `_operation`): a hint among ops that fit
+        named = [k for k, v in made.items() if type(v) is str and v.strip().lower() in infer.NAMES]
+        if len(named) == 1:
+            info.names = told = told.told(op=named[0])
     if attr is not None:
         stored = getattr(out, told.local_grads, None)
         kids = getattr(out, attr, ())
@@ -247,6 +253,7 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     preset: tuple[float, float] | None = None  # backward twice: a.grad preset, and after one call
+    uses: tuple[str, ...] = ()  # the learner's methods that building the case ran (wrong values)
 
 
 def _reference(case: Case) -> tuple[float, dict[str, float], dict[str, float]]:
@@ -364,8 +371,12 @@ def _passes(got: Outcome, want: tuple) -> bool:
 def _evidence(
     case: Case, V: type, out: Any, named: dict, info: Info, got: Outcome, want: tuple
 ) -> None:
-    """Findings for a case whose numbers are wrong: the op's own node and closure first, then
-    the value, then the walk over the learner's graph."""
+    """Findings for a case whose numbers are wrong: an op that gave back its input, the op's own
+    node and closure, then the value, then the walk over the learner's graph."""
+    returned = _returned_input(case, V, out, named)
+    if returned is not None:
+        got.findings.append(returned)
+        return
     for name in case.leaves:  # a leaf carrying the closure meant for the node made from it
         found = walk.moved_closure(named[name], name, info)
         if found is not None:
@@ -373,6 +384,7 @@ def _evidence(
             return
     if not close(got.data, want[0]):
         got.findings.append(_value(case, got.data, want[0], out, info))
+        got.uses = _methods_run(V, lambda: case.build(V))
         return
     w = walk.walk(out, named, case.leaves, info)
     got.lines.extend(w.lines)
@@ -381,6 +393,64 @@ def _evidence(
             f = walk.moved_anywhere(out, info) or f
         got.findings.append(f)
         return
+
+
+PRIMITIVES = ("__add__", "__mul__", "__pow__", "__neg__", *FUNCTIONS)
+
+
+def _returned_input(case: Case, V: type, out: Any, named: dict) -> Finding | None:
+    """An op that gives back its input, changed in place, where a new node belongs (`d = c + b`
+    gave back c): each op, the simplest first, called once more on new nodes, is seen to return
+    one of them."""
+    for m in dict.fromkeys((*PRIMITIVES, *case.needs)):
+        if m not in OPERATORS and m not in FUNCTIONS:
+            continue
+        if getattr(V, m, None) is None:
+            continue
+        x, y = V(2.0), V(0.5)
+        if m in FUNCTIONS or m == "__neg__":
+            call, args = f"x.{m}()", ()
+        elif m == "__pow__":
+            call, args = "x ** 2", (2,)
+        elif m.startswith("__r"):
+            call, args = f"x.{m}(3)", (3,)
+        else:
+            call, args = f"x.{m}(y)", (y,)
+        try:
+            r = getattr(x, m)(*args)
+        except Exception:
+            continue
+        if r is x or r is y:
+            return Finding(
+                ("returns its input", m),
+                f"your `{m}` gives back its input, changed in place, where a new node belongs: "
+                f"`{call}` returned x itself, so the graph has no node for the op and backward() "
+                f"sends nothing through it; return a new node, `out = {class_name(V)}(..., "
+                "(self, other))`",
+            )
+    return None
+
+
+def _methods_run(V: type, fn: Any) -> tuple[str, ...]:
+    """The names of `V`'s methods that `fn()` runs, seen by a profile of this thread."""
+    names: dict[Any, str] = {}
+    for klass in type.__dict__["__mro__"].__get__(V):
+        for name, f in list(type.__dict__["__dict__"].__get__(klass).items()):
+            f = getattr(f, "__func__", f)
+            if learner.is_function(f):
+                names.setdefault(f.__code__, name)
+    seen: dict[str, None] = {}
+
+    def record(frame: Any, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code in names:
+            seen[names[frame.f_code]] = None
+
+    sys.setprofile(record)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return tuple(seen)
 
 
 def _value(case: Case, got: float, want: float, out: Any, info: Info) -> Finding:
@@ -658,9 +728,9 @@ def _run(
         return CaseResult(case.name, case.expression, PASS, **kw), run
     v = _from_outcome(case, got, want, results)
     lines = _numbers(got, want) + got.lines
-    return CaseResult(
-        case.name, case.expression, v.status, lines, v.diagnosis, bug=v.bug, **kw
-    ), run
+    result = CaseResult(case.name, case.expression, v.status, lines, v.diagnosis, bug=v.bug, **kw)
+    result.uses = got.uses
+    return result, run
 
 
 def _at(err: Error) -> str:
@@ -710,11 +780,12 @@ def check_engine(
         return _unchecked(engine, setup.unchecked, setup.info.notes)
     results: dict[str, CaseResult] = {}
     stuck, late = "", 0
-    cost = Cost()
+    cost, bound = Cost(), timeout
     for case in CASES:
         if case.deep and not stuck:
             cost = _cost(V, setup, timeout)
             slow = cost.predict(DEEP)
+            bound = _deep_bound(slow, timeout)
             if slow is not None and slow > timeout:
                 line = (
                     f"not run: backward() would take about {_about(slow)} for {DEEP} ops "
@@ -730,7 +801,7 @@ def check_engine(
                 case.name, case.expression, NOT_RUN, [line], kind=case.kind
             )
             continue
-        result, run = _run(case, V, setup, timeout, results)
+        result, run = _run(case, V, setup, bound if case.deep else timeout, results)
         results[case.name] = result
         if run is not None and run.late:
             late += 1
@@ -740,15 +811,55 @@ def check_engine(
                 stuck = f"the {late} cases before it each ran past {timeout:g} s"
         elif run is not None:
             late = 0
+    _point_to_wrong_values(results)
     notes = list(setup.info.notes)
     notes += [t for m, t in setup.near.items() if m in {n for c in CASES for n in c.needs}]
     return EngineReport(engine, list(results.values()), notes=_dedupe(notes), cost=cost)
+
+
+def _point_to_wrong_values(results: dict[str, CaseResult]) -> None:
+    """A wrong value whose case ran another method that gives a wrong value in its own case
+    (`a - b` ran `__neg__`, and `-x` is wrong): say so, citing that case, and count it as that
+    bug. The methods a case ran are evidence of its own run (a profile of it)."""
+    by_name = {c.name: c for c in CASES}
+    wrong: dict[str, CaseResult] = {}
+    for r in results.values():
+        method = by_name[r.name].method
+        if r.status == FAIL and method and r.bug[:1] in (("swapped",), ("value",)):
+            wrong.setdefault(method, r)
+    roots = {m: r for m, r in wrong.items() if not any(u in wrong and u != m for u in r.uses)}
+    for r in results.values():
+        own = by_name[r.name].method
+        if r.status != FAIL or r.bug[:1] != ("value",):
+            continue
+        cited = next((m for m in r.uses if m in roots and m != own), None)
+        if cited is None:
+            continue
+        if own and own in roots and roots[own] is r:
+            continue
+        r.diagnosis += (
+            f"; it ran your `{cited}`, whose own case `{roots[cited].name}` gives a wrong value "
+            "too: see there"
+        )
+        r.bug = roots[cited].bug
+        r.cites = roots[cited].name
 
 
 def _cost(V: type, setup: Setup, timeout: float) -> Cost:
     if not {"__mul__", "__add__", "backward"} <= setup.methods:
         return Cost(stopped="the class has no * and + to build a chain with")
     return measure(V, timeout)
+
+
+GUARD_COST = 12  # the depth guard (a profile function) makes call-heavy code up to this slower
+
+
+def _deep_bound(predicted: float | None, timeout: float) -> float:
+    """The deep chain's time bound: `timeout`, or, where its measured cost (without the depth
+    guard) fits in `timeout`, room for the guard's own cost on top, up to 30 s."""
+    if predicted is None or predicted > timeout:
+        return timeout
+    return max(timeout, min(30.0, GUARD_COST * predicted))
 
 
 def _about(seconds: float) -> str:

@@ -18,8 +18,8 @@ from .cases import chain
 SIZES = (250, 500, 1000) if sys.platform == "emscripten" else (250, 500, 1000, 2000, 4000)
 BUDGET = 0.25  # s: no chain after one that took this long (the next is 2×–8× longer), once
 # two have been timed
-NOISE = 0.02  # s: below this, a growth is noise, not a measurement
-REPEATS = 3  # a fast chain is timed this many times, and its best time kept
+NOISE = 0.05  # s: below this, a growth is noise (a collection of garbage takes ms), not a cost
+REPEATS = 3  # a chain under BUDGET is timed this many times, and its best time kept
 
 
 @dataclass
@@ -97,7 +97,7 @@ def measure(V: type, timeout: float) -> Cost:
                 cost.stopped = f"{n:,} ops: {run.error.text()}"
                 return cost
             best = min(best, run.value)
-            if best >= NOISE:
+            if best >= BUDGET:
                 break
         cost.sizes.append(n)
         cost.seconds.append(best)

@@ -202,3 +202,16 @@ def local(found: list[Fit]) -> tuple[float, ...] | None:
         for f in found
     )
     return first if same else None
+
+
+def parts_at(found: list[Fit], k: int) -> tuple[float, ...] | None:
+    """∂node/∂input k for each use of it, if every op that fits gives the same (a constant's
+    input may be told by no op, `x * -1` being `x / -1`, while the other input's is known)."""
+    if not found or any(len(f.parts) <= k for f in found):
+        return None
+    first = found[0].parts[k]
+    for f in found[1:]:
+        p = f.parts[k]
+        if len(p) != len(first) or not all(close(a, b) for a, b in zip(p, first)):
+            return None
+    return first

@@ -37,6 +37,8 @@ class CaseResult:
     diagnosis: str = ""
     kind: str = "lecture"
     bug: tuple[str, ...] = ()  # the same bug in several cases has the same key
+    uses: tuple[str, ...] = ()  # the learner's methods its run was seen to call (wrong values)
+    cites: str = ""  # the case whose evidence this one's diagnosis points to
 
     @property
     def ok(self) -> bool:
@@ -92,7 +94,10 @@ class EngineReport:
         for c in self.cases:
             if c.status == FAIL:
                 seen.setdefault(c.bug or ("case", c.name), []).append(c)
-        return [Bug(cs[0].diagnosis, tuple(c.name for c in cs)) for cs in seen.values()]
+        return [
+            Bug(next((c for c in cs if not c.cites), cs[0]).diagnosis, tuple(c.name for c in cs))
+            for cs in seen.values()
+        ]
 
     @property
     def ok(self) -> bool:

@@ -257,14 +257,19 @@ def walk(out: object, named: dict[str, Any], leaves: tuple[str, ...], info: Info
     unknown: set[int] = set()
     for i in reversed(order):
         n = table[i]
-        if not n.kids or not relevant[i] or i in unknown or i not in expected:
+        if not n.kids or not relevant[i]:
             continue
-        local = infer.local(n.fits)
-        if local is None:
-            unknown.update(n.kids)
+        if i in unknown or i not in expected:  # an input of a node not known is not known
+            unknown.update(k for k in n.kids if relevant[k])
             continue
-        for k, d in zip(n.kids, local):
-            expected[k] = expected.get(k, 0.0) + expected[i] * d
+        for pos, k in enumerate(n.kids):
+            if not relevant[k]:
+                continue
+            parts = infer.parts_at(n.fits, pos)
+            if parts is None:
+                unknown.add(k)
+                continue
+            expected[k] = expected.get(k, 0.0) + expected[i] * sum(parts)
     for i in reversed(order):
         n = table[i]
         if not relevant[i] or i in unknown or i not in expected:
@@ -297,8 +302,9 @@ def replaced(out: object, node: object, info: Info) -> Finding | None:
         return None
     for i in order:
         n = table[i]
-        if id(node) in n.kids and infer.local(n.fits) is not None:
-            parts = tuple(p for k, ps in zip(n.kids, n.fits[0].parts) if k == id(node) for p in ps)
+        at = [infer.parts_at(n.fits, pos) for pos, k in enumerate(n.kids) if k == id(node)]
+        if at and all(p is not None for p in at):
+            parts = tuple(p for ps in at for p in ps)  # type: ignore[union-attr]
             found = _unit(n, w, sum(parts), parts, info)
             if found is not None and found.key[0] == "assign":
                 return found
@@ -319,6 +325,9 @@ def _orphan(
             continue
         fn = getattr(n.obj, info.closure, None)
         if learner.is_function(fn) and fn.__code__ is not info.default and fn.__closure__:
+            moved = moved_closure(n.obj, describe(n), info)
+            if moved is not None:  # a leaf that carries a closure meant for a node made from it
+                return moved
             method = method_of(fn, info.cls)
             who = f"your `{method}`" if method else "the op that made it"
             return Finding(
@@ -365,10 +374,10 @@ def _why(
     for i in order:
         n = table[i]
         if relevant[i] and w in n.kids and i in expected:
-            if infer.local(n.fits) is None:
+            found = [infer.parts_at(n.fits, pos) for pos, k in enumerate(n.kids) if k == w]
+            if any(p is None for p in found):
                 return []
-            fit = n.fits[0]
-            parts = tuple(p for k, ps in zip(n.kids, fit.parts) if k == w for p in ps)
+            parts = tuple(p for ps in found for p in ps)  # type: ignore[union-attr]
             users.append((n, sum(parts), parts))
     if not users:
         return []
