@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import learner_engines_heldout
 import learner_engines_heldout2
+import learner_engines_heldout3
 import pytest
 
 from autograd import check_engine
 from autograd.learner.report import LIMIT
 
-HELD_OUT = {**learner_engines_heldout.HELD_OUT, **learner_engines_heldout2.HELD_OUT}
+HELD_OUT = {
+    **learner_engines_heldout.HELD_OUT,
+    **learner_engines_heldout2.HELD_OUT,
+    **learner_engines_heldout3.HELD_OUT,
+}
 
 
 @pytest.mark.parametrize("V", list(HELD_OUT), ids=lambda V: V.__name__)

@@ -89,15 +89,20 @@ class EngineReport:
 
     @property
     def bugs(self) -> list[Bug]:
-        """Each bug once, in the order of the first case that shows it."""
+        """Each bug whose cause was found once, in the order of the first case that shows it."""
         seen: dict[tuple[str, ...], list[CaseResult]] = {}
         for c in self.cases:
-            if c.status == FAIL:
+            if c.status == FAIL and c.diagnosis:
                 seen.setdefault(c.bug or ("case", c.name), []).append(c)
         return [
             Bug(next((c for c in cs if not c.cites), cs[0]).diagnosis, tuple(c.name for c in cs))
             for cs in seen.values()
         ]
+
+    @property
+    def unexplained(self) -> list[CaseResult]:
+        """The cases that fail with no cause found (their numbers are the evidence)."""
+        return [c for c in self.cases if c.status == FAIL and not c.diagnosis]
 
     @property
     def ok(self) -> bool:
@@ -174,13 +179,14 @@ class EngineReport:
         lecture = [c for c in self.cases if c.kind != BEYOND]
         beyond = [c for c in self.cases if c.kind == BEYOND]
         parts = []
-        bugs = self.bugs
-        if bugs:
+        bugs, unexplained = self.bugs, self.unexplained
+        if bugs or unexplained:
             failing = sum(len(b.cases) for b in bugs)
-            parts.append(
-                f"{_n(len(bugs), 'bug')} found, in {_n(failing, 'case')}; "
-                f"{n[PASS] + n[POLICY]} of {len(self.cases)} cases pass"
-            )
+            found = f"{_n(len(bugs), 'bug')} found, in {_n(failing, 'case')}; " if bugs else ""
+            more = "more " if bugs else ""
+            if unexplained:
+                found += f"{len(unexplained)} {more}failing with no cause found; "
+            parts.append(f"{found}{n[PASS] + n[POLICY]} of {len(self.cases)} cases pass")
         else:
             ran = [c for c in lecture if c.status not in (MISSING, NOT_RUN)]
             if len(ran) == len(lecture):
@@ -214,12 +220,11 @@ class EngineReport:
         return line
 
     def _bug_lines(self) -> list[str]:
-        return [
-            f"bug: {b.diagnosis or 'see the case'} (in {', '.join(f'`{c}`' for c in b.cases[:4])}"
-            + (f" and {len(b.cases) - 4} more" if len(b.cases) > 4 else "")
-            + ")"
-            for b in self.bugs
-        ]
+        lines = [f"bug: {b.diagnosis} (in {_names(b.cases)})" for b in self.bugs]
+        if self.unexplained:
+            names = tuple(c.name for c in self.unexplained)
+            lines.append(f"failing, no cause found: {_names(names)} (their numbers are below)")
+        return lines
 
     def __repr__(self) -> str:
         """A few lines: the headline, each bug once, and where the tables are."""
@@ -259,7 +264,10 @@ class EngineReport:
                 f"{notes}</td></tr>"
             )
         top = "".join(f"<p>{html.escape(t)}</p>" for t in self.notes)
-        bugs = "".join(f"<li>{html.escape(t[5:])}</li>" for t in self._bug_lines())
+        bugs = "".join(
+            f"<li>{html.escape(t[5:] if t.startswith('bug: ') else t)}</li>"
+            for t in self._bug_lines()
+        )
         cost = self.cost.words()
         return (
             f"<div><p><b>{html.escape(self.headline())}</b></p>{top}"
@@ -268,6 +276,11 @@ class EngineReport:
             + '<table style="text-align:left"><tr><th>status</th><th>case</th>'
             f"<th>expression, and what went wrong</th></tr>{''.join(rows)}</table></div>"
         )
+
+
+def _names(names: tuple[str, ...]) -> str:
+    shown = ", ".join(f"`{c}`" for c in names[:4])
+    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def _n(k: int, what: str) -> str:

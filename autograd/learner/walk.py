@@ -242,6 +242,18 @@ def walk(out: object, named: dict[str, Any], leaves: tuple[str, ...], info: Info
             table[id(node)].name = name
     table[id(out)].name = table[id(out)].name or "out"
     leaf_ids = {id(named[n]) for n in leaves}
+    root = table[id(out)]
+    if root.grad is not None and not infer.close(root.grad, 1.0):
+        result.lines.append(f"after backward(), out.grad = {num(root.grad)}, expected 1")
+        result.findings.append(
+            Finding(
+                ("seed",),
+                f"backward() leaves the output's own gradient at {num(root.grad)}: it must seed "
+                "it with 1 (`self.grad = 1`, ∂out/∂out) before it runs the nodes' backward, "
+                "and not change it after",
+            )
+        )
+        return result
     orphan = _orphan(order, table, leaf_ids, info)
     if orphan is not None:
         result.findings.append(orphan)
@@ -451,6 +463,14 @@ def _unit(user: Node, w: Node, d: float, parts: tuple[float, ...], info: Info) -
             f"{owner}'s backward sets the gradient with `=` instead of adding with `+=`{at}: "
             f"{run} and {you}.grad = {num(P)} already there, it leaves {you}.grad = "
             f"{num(after)}, where adding gives {num(P + want)}",
+        )
+    if len(parts) > 1 and any(infer.close(sent, G * p) for p in parts):
+        return Finding(
+            ("sends nothing", key),
+            f"{owner}'s backward sends {you}, which this node uses {len(parts)} times, the "
+            f"share of one use only{at}: {run}, it sends {num(sent)} where the chain rule sends "
+            f"{' + '.join(num(G * p) for p in parts)} = {num(want)}: the other input's share "
+            "is missing",
         )
     if infer.close(sent, d) or infer.close(after, d):
         return Finding(
