@@ -445,11 +445,12 @@ def _methods_run(V: type, fn: Any) -> tuple[str, ...]:
         if event == "call" and frame.f_code in names:
             seen[names[frame.f_code]] = None
 
+    before = sys.getprofile()
     sys.setprofile(record)
     try:
         fn()
     finally:
-        sys.setprofile(None)
+        sys.setprofile(before)
     return tuple(seen)
 
 
