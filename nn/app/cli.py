@@ -13,7 +13,8 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+
+import nn
 
 from . import check_cmd, demo_cmd, graph_cmd, trace_cmd
 from .command import Formatter, RunError, UsageError
@@ -41,18 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {nn.__version__}")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.add_to(sub)
     return parser
-
-
-def _version() -> str:
-    try:
-        return version("chainrule")
-    except PackageNotFoundError:  # not installed: running from a source tree
-        return "unknown"
 
 
 def _safe_streams() -> None:
