@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-import nn
+from autograd import __version__
 
 from . import check_cmd, demo_cmd, graph_cmd, trace_cmd
 from .command import Formatter, RunError, UsageError
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {nn.__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.add_to(sub)
