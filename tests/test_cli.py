@@ -18,7 +18,7 @@ import pytest
 
 from nn.app.check_cmd import parse_ids
 from nn.app.cli import build_parser, main
-from nn.app.graph_cmd import parse_at
+from nn.app.expr_cmd import parse_at
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_NOTES = (ROOT / "nn" / "notes" / "__init__.py").exists()
@@ -177,7 +177,7 @@ def test_graph_bad_out_is_refused_before_work(tmp_path: Path) -> None:
     r = chainrule("graph", "x", "--at", "x=1", "--out", "graph", cwd=tmp_path)
     assert r.returncode == 2 and "suffix" in r.stderr
     r = chainrule("graph", "x", "--at", "x=1", "--out", "missing/g.svg", cwd=tmp_path)
-    assert r.returncode == 1 and "'missing' is not a directory" in r.stderr
+    assert r.returncode == 1 and "the folder 'missing' does not exist" in r.stderr
     assert r.stdout == ""
 
 
@@ -488,7 +488,13 @@ def test_check_runs_the_whole_register(tmp_path: Path) -> None:
         assert " ✓ " in row or " ✗ notes wrong " in row, row
         assert "engine:" in row and "notes" in row
     assert "✗ notes wrong" in entries["000-2"]
-    assert f"{len(REGISTER)} equations checked: {len(REGISTER)} hold, 0 fail" in summary
+    # The summary adds up, under the ✗ notes wrong rows: no "all hold" beside seven ✗.
+    wrong = sum(" ✗ notes wrong " in row for row in entries.values())
+    assert wrong == 7
+    assert summary == (
+        f"{len(REGISTER)} equations checked: {len(REGISTER) - wrong} hold as written in the "
+        f"notes, {wrong} hold once a wrong line of the notes is corrected (✗ notes wrong), 0 fail."
+    )
 
 
 @needs_notes
@@ -540,7 +546,10 @@ def test_check_exit_status_follows_the_register(monkeypatch, capsys) -> None:
     out = capsys.readouterr().out
     assert "000-3  ✗ FAILS" in out and "4 ≠ 5" in out
     assert "000-2  ✗ notes wrong" in out and "the notes say 3" in out
-    assert "3 equations checked: 2 hold, 1 fail" in out
+    assert " ".join(out.splitlines()[-2:]) == (
+        "3 equations checked: 1 holds as written in the notes, 1 holds once a wrong line of the "
+        "notes is corrected (✗ notes wrong), 1 fails (✗ FAILS)."
+    )
 
 
 # ---- pieces, in process ------------------------------------------------------------------------
@@ -729,9 +738,14 @@ def test_check_is_wrapped_and_shows_each_wrong_line_as_written_and_corrected(
 @needs_notes
 def test_check_counts_in_the_singular(tmp_path: Path) -> None:
     r = chainrule("check", "--ids", "000-1", cwd=tmp_path)
-    assert "1 equation checked: 1 holds, 0 fail; 0 lines of the notes are wrong" in r.stdout
+    assert r.stdout.splitlines()[-1] == (
+        "1 equation checked: 1 holds as written in the notes, 0 fail."
+    )
     r = chainrule("check", "--ids", "000-2", cwd=tmp_path)
-    assert "1 equation checked: 1 holds, 0 fail; 1 line of the notes is wrong" in r.stdout
+    assert " ".join(r.stdout.splitlines()[-2:]) == (
+        "1 equation checked: 0 hold as written in the notes, 1 holds once a wrong line of the "
+        "notes is corrected (✗ notes wrong), 0 fail."
+    )
 
 
 @pytest.mark.parametrize("broken", ["neuron graph", "plots"])
