@@ -556,3 +556,52 @@ def test_pi_and_e_are_the_constants() -> None:
     assert parse("pi*e").variables == ()
     with pytest.raises(BindingError, match=r"value given for e, .* \(e is a constant\)"):
         evaluate("x", {"x": 1.0, "e": 2.0})
+
+
+# ---- the functions are the op table's, and two slips of a new user get a suggestion ---------
+
+
+def test_the_functions_are_the_op_table_s_unary_entries_and_abs():
+    assert list(functions()) == [op.name for op in ops.METHODS] + ["abs"]
+    slope = ops.LEAKY_RELU.default
+    h, leaves = parse("leaky_relu(x)").evaluate({"x": -2.0})  # its default slope
+    h.backward()
+    assert (h.data, leaves["x"].grad) == (-2.0 * slope, slope)
+
+
+def test_a_function_the_table_no_longer_has_is_refused(monkeypatch):
+    monkeypatch.setattr(ops, "METHODS", tuple(op for op in ops.METHODS if op.name != "atan"))
+    with pytest.raises(ExprError, match="function 'atan' is not allowed"):
+        parse("atan(x)")
+    assert "atan" not in functions() and "tanh" in functions()
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "col"),
+    [
+        ("2x+1", "write 2*x", 0),
+        ("1 + 3.5y", "write 3.5*y", 4),
+        ("x + 2e3x", "write 2e3*x", 4),
+        ("tanh(10w)", "write 10*w", 5),
+    ],
+)
+def test_a_number_against_a_name_suggests_the_product(text, hint, col):
+    with pytest.raises(ExprError) as e:
+        parse(text)
+    assert e.value.reason == f"a number directly followed by a name: to multiply, {hint}"
+    assert e.value.col == col and "invalid decimal literal" not in str(e.value)
+
+
+def test_a_value_for_an_unused_name_is_named_beside_the_missing_one():
+    with pytest.raises(BindingError) as e:
+        parse("x**2").evaluate({"X": 3.0})
+    assert str(e.value) == (
+        "no value given for x; X was given, which the expression does not use "
+        "(did you mean x instead of X? names are case-sensitive)"
+    )
+    with pytest.raises(BindingError) as e:
+        parse("rate*t").evaluate({"rat": 1.0, "t": 2.0, "q": 0.0})
+    assert str(e.value) == (
+        "no value given for rate; rat, q were given, which the expression does not use "
+        "(did you mean rate instead of rat?)"
+    )
