@@ -89,7 +89,7 @@ def problem() -> str | None:
     path = Path(origin)
     hips = _distribution_of(path)
     if _same(path, OURS / "__init__.py"):  # our place, someone else's content
-        who = hips or "another package's"
+        who = f"{hips}'s" if hips else "another package's"
         return (
             f"{path} is {who} file, installed over chainrule's engine, so `import autograd` "
             f"no longer loads chainrule. {FIX_HIPS}"
