@@ -50,7 +50,7 @@ def _distribution_of(path: Path) -> str | None:
     except importlib.metadata.PackageNotFoundError:
         return None
     for f in dist.files or ():
-        if f.name == path.name and _same(dist.locate_file(f), path):
+        if f.name == path.name and _same(str(dist.locate_file(f)), path):
             return f"HIPS autograd {dist.version}"
     return None
 

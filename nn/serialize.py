@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import IO, Any
 
 from autograd.files import write_atomic
 
@@ -60,7 +61,7 @@ class Kind:
         """The architecture of `model`, as the file records it."""
         arch: dict[str, object] = {}
         for key, check in self.fields.items():
-            value = getattr(model, key)
+            value: Any = getattr(model, key)
             if check == "sizes":
                 value = list(value)
             elif check == "init" and not isinstance(value, str):
@@ -90,6 +91,12 @@ def _mlp(a: Mapping) -> MLP:
 def _gpt_count(a: Mapping) -> int:
     v, e, b, n = a["vocab_size"], a["n_embd"], a["block_size"], a["n_layer"]
     return v * e + b * e + n * 12 * e * e + e * v  # wte, wpe, (Wq Wk Wv Wo, Wup Wdown)·n, Wlm
+
+
+def _rename_neuron(neuron: Module, names: list[str]) -> None:
+    """A Neuron's names are its own (w[j], b) or its layer's (W1[0,j], b1[0]): the file's."""
+    if isinstance(neuron, Neuron):
+        neuron._rename(names[:-1], names[-1])
 
 
 _FIXED = "zeros"  # how a rebuilt module is initialised before its state is loaded
@@ -129,7 +136,7 @@ KINDS: tuple[Kind, ...] = (
         dict(nin="size", activation="text"),
         lambda a: a["nin"] + 1,
         lambda a: Neuron(a["nin"], a["activation"], _FIXED),
-        lambda neuron, names: neuron._rename(names[:-1], names[-1]),  # w[j], or W1[0,j] …
+        lambda neuron, names: _rename_neuron(neuron, names),
     ),
     Kind(
         Linear,
@@ -202,7 +209,12 @@ def save(model: Module, path: str | os.PathLike) -> None:
     """Write `model` (any nn.Module) to `path` as JSON, atomically: an interrupted save leaves
     the old file; an error names `path`."""
     doc = to_dict(model)
-    write_atomic(path, lambda f: (json.dump(doc, f, indent=1, allow_nan=False), f.write("\n")))
+
+    def write(f: IO[str]) -> None:
+        json.dump(doc, f, indent=1, allow_nan=False)
+        f.write("\n")
+
+    write_atomic(path, write)
 
 
 def max_file_bytes(max_params: int) -> int:

@@ -467,18 +467,18 @@ class _Checker:
         return ExprError(reason, self.text, line, col, end)
 
     def children(self, node: ast.AST) -> list[ast.AST]:
-        t = type(node)
-        if t is ast.BinOp:
+        if isinstance(node, ast.BinOp):
             return self.binary(node)
-        if t is ast.UnaryOp:
+        if isinstance(node, ast.UnaryOp):
             return self.unary(node)
-        if t is ast.Constant:
+        if isinstance(node, ast.Constant):
             _check_number(node, self.reject)
             return []
-        if t is ast.Name:
+        if isinstance(node, ast.Name):
             return self.name(node)
-        if t is ast.Call:
+        if isinstance(node, ast.Call):
             return self.call(node)
+        t = type(node)
         what = _NODE_NAMES.get(t, f"{t.__name__} expression")
         raise self.reject(f"{what} is not allowed ({_allowed()})", node)
 

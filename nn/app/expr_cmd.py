@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from autograd import Value, topological_order
+from autograd.node import Node
 
 from .command import RunError, UsageError
 from .expr import MAX_LENGTH, BindingError, DomainError, Expr, ExprError, parse
@@ -38,7 +39,8 @@ def at_point(expr: Expr, at: Mapping[str, float]) -> tuple[Value, dict[str, Valu
         return expr.evaluate(at)
     except BindingError as e:
         known = ", ".join(expr.variables) or "none"
-        raise UsageError(f"{e} (the expression's variables: {known})") from None
+        said = "did you mean" in str(e)  # the variable is named already
+        raise UsageError(f"{e}" if said else f"{e} (the expression's variables: {known})") from None
     except DomainError as e:
         raise RunError(str(e)) from None
 
@@ -71,7 +73,7 @@ def not_finite(expr: Expr, h: Value, grads: Mapping[str, float]) -> str | None:
     return f"{' and '.join(bad)} {are} not finite: {why}; choose a point where they stay finite"
 
 
-def _part(node: Value, h: Value, expr: Expr) -> str:
+def _part(node: Node, h: Value, expr: Expr) -> str:
     """The part of the expression a node computes, as its label (or the text, for h) says."""
     text = expr.text.strip() if node is h else node.label
     if not text:
@@ -125,7 +127,7 @@ def assignments(
                     "(a name is letters and digits, starting with a letter)"
                 )
             try:
-                x = float(number) if eq else default
+                x = float(number) if eq or default is None else default
             except ValueError:
                 raise UsageError(f"{option}: {part!r}: {number!r} is not a number") from None
             if not math.isfinite(x):

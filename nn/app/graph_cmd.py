@@ -98,8 +98,8 @@ def check_graph_path(out: str, dot: bool) -> None:
     if not dot and suffix in NEEDS_DOT and not render.system_dot():
         raise RunError(
             f"cannot write the graph to {_quote(out)}: {suffix[1:].upper()} needs the system "
-            f"Graphviz `dot` program, which is not on PATH ({render.INSTALL_HINT}); "
-            f"{', '.join(s for s in SAVE_SUFFIXES if s not in NEEDS_DOT)} work without it"
+            f"Graphviz `dot` program, which is not on PATH: {render.INSTALL_HINT}. "
+            f"{', '.join(s for s in SAVE_SUFFIXES if s not in NEEDS_DOT)} work without it."
         )
     try:
         check_target(out)
