@@ -10,7 +10,7 @@ import contextlib
 import math
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from autograd import Value, topological_order
 from autograd.node import Node
@@ -35,20 +35,31 @@ def read_expr(args: argparse.Namespace) -> tuple[str, Expr]:
 
 def at_point(expr: Expr, at: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
     """`expr.evaluate(at)` with its errors as the commands report them."""
-    try:
+    with reported(expr.variables):
         return expr.evaluate(at)
+
+
+@contextlib.contextmanager
+def reported(variables: Sequence[str], what: str = "the expression's variables") -> Iterator[None]:
+    """Evaluating at the point: a BindingError (the point does not match `variables`) as a
+    UsageError naming them (exit 2), a DomainError as a RunError (exit 1)."""
+    try:
+        yield
     except BindingError as e:
-        known = ", ".join(expr.variables) or "none"
         said = "did you mean" in str(e)  # the variable is named already
-        raise UsageError(f"{e}" if said else f"{e} (the expression's variables: {known})") from None
+        known = ", ".join(variables) or "none"
+        raise UsageError(f"{e}" if said else f"{e} ({what}: {known})") from None
     except DomainError as e:
         raise RunError(str(e)) from None
 
 
-def not_finite(expr: Expr, h: Value, grads: Mapping[str, float]) -> str | None:
-    """The word to say when h or a derivative is inf or NaN (an overflow, an infinite local
-    derivative), naming the part of the expression where it starts; None when all are finite."""
-    name = expr.output_name
+def not_finite(
+    expr: Expr, h: Value, grads: Mapping[str, float], name: str | None = None
+) -> str | None:
+    """The word to say when h (called `name`, default `expr.output_name`) or a derivative is
+    inf or NaN (an overflow, an infinite local derivative), naming the part of the expression
+    where it starts; None when all are finite."""
+    name = expr.output_name if name is None else name
     bad = [name] if not math.isfinite(h.data) else []
     bad += [f"d{name}/d{v}" for v, g in grads.items() if not math.isfinite(g)]
     if not bad:
@@ -81,10 +92,12 @@ def _part(node: Node, h: Value, expr: Expr) -> str:
     return f"`{text if len(text) <= 40 else text[:37] + '...'}`"
 
 
-def report_not_finite(command: str, expr: Expr, h: Value, grads: Mapping[str, float]) -> int:
+def report_not_finite(
+    command: str, expr: Expr, h: Value, grads: Mapping[str, float], name: str | None = None
+) -> int:
     """After the numbers are printed: the word on standard error and exit status 1 when a
     number is inf or NaN, else 0."""
-    word = not_finite(expr, h, grads)
+    word = not_finite(expr, h, grads, name)
     if word is None:
         return 0
     print(f"chainrule {command}: error: {word}", file=sys.stderr)
