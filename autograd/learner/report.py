@@ -15,6 +15,7 @@ PASS, FAIL, MISSING, NOT_RUN = "pass", "fail", "not implemented", "not run"
 LIMIT = "lecture's limit"  # a beyond-the-lecture case failing as micrograd's own engine does
 POLICY = "policy"  # a deliberate choice that gives right gradients (zeroing in backward)
 STATUSES = (PASS, FAIL, LIMIT, POLICY, MISSING, NOT_RUN)
+LEFT = "text-align:left;"  # on each cell: notebook front ends align table cells right
 COLOURS = {
     PASS: "#2ca02c",
     FAIL: "#d62728",
@@ -257,10 +258,10 @@ class EngineReport:
             if c.diagnosis:
                 notes += f"<div><b>→ {html.escape(c.diagnosis)}</b></div>"
             rows.append(
-                f'<tr style="vertical-align:top"><td style="color:{COLOURS[c.status]};'
+                f'<tr style="vertical-align:top"><td style="{LEFT}color:{COLOURS[c.status]};'
                 f'white-space:nowrap">{html.escape(c.status)}</td>'
-                f'<td style="white-space:nowrap"><code>{html.escape(c.name)}</code></td>'
-                f"<td><code>{html.escape(c.expression)}</code>"
+                f'<td style="{LEFT}white-space:nowrap"><code>{html.escape(c.name)}</code></td>'
+                f'<td style="{LEFT}"><code>{html.escape(c.expression)}</code>'
                 f"{notes}</td></tr>"
             )
         top = "".join(f"<p>{html.escape(t)}</p>" for t in self.notes)
@@ -273,8 +274,9 @@ class EngineReport:
             f"<div><p><b>{html.escape(self.headline())}</b></p>{top}"
             + (f"<p>Bugs:</p><ul>{bugs}</ul>" if bugs else "")
             + (f"<p>Cost: {html.escape(cost)}</p>" if cost else "")
-            + '<table style="text-align:left"><tr><th>status</th><th>case</th>'
-            f"<th>expression, and what went wrong</th></tr>{''.join(rows)}</table></div>"
+            + f'<table><tr><th style="{LEFT}">status</th><th style="{LEFT}">case</th>'
+            f'<th style="{LEFT}">expression, and what went wrong</th></tr>'
+            f"{''.join(rows)}</table></div>"
         )
 
 
