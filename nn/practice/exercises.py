@@ -4,7 +4,8 @@
     level 2  a node used twice: three ops whose operands are earlier nodes, one of them twice
     level 3  a neuron: a = h(w₁x₁ + w₂x₂ + b) with h = σ, tanh or ReLU, L = (a − t)²
     level 4  a two-layer MLP on one example: nn.MLP(2, [2, 1]), tanh or σ, L = (y − t)²
-    level 5  softmax with cross-entropy: a = softmax(W¹x + b¹) (nn.Layer), L = −ln a_c
+    level 5  softmax with cross-entropy: a = softmax(W¹x + b¹) (nn.Layer, 1 input, 3 classes),
+             L = −ln a_c
 
 Every number is a whole tenth drawn from `Stream(seed, level)`, so an exercise is the same on
 every platform; draws are repeated (from the same stream) until every catalogued mistake that
@@ -321,24 +322,24 @@ def _mlp(s: Stream, activation: str | None = None, **_: Any):
     asked = ["e", "y", "a1[0]", "a1[1]", "z1[0]", "z1[1]"]
     asked += ["W2[0,0]", "W2[0,1]", "b2[0]", "W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]"]
     asked += ["b1[0]", "b1[1]", "x[0]", "x[1]"]
-    return L, lines, asked, model.clusters()
+    return L, lines, asked, None  # no boxes: they make the picture too wide for a notebook
 
 
 def _softmax(s: Stream, **_: Any):
-    """a = softmax(W¹x + b¹) over 3 classes (nn.Layer), q = ln a_c, L = −q."""
-    layer = Layer(2, 3, activation="softmax", index=1)
+    """a = softmax(W¹x + b¹) over 3 classes from one input (nn.Layer), q = ln a_c, L = −q."""
+    layer = Layer(1, 3, activation="softmax", index=1)
     _set_tenths(s, layer.named_parameters())
-    x = [_leaf("x[0]", s.tenths(-2, 2)), _leaf("x[1]", s.tenths(-2, 2))]
+    x = [_leaf("x[0]", s.tenths(-2, 2))]
     c = s.below(3)
     p = layer(x)[c]
     q = _named(p.log(), "q")
     L = _named(-q, "L")
     lines = [
-        "z1 = W1·x + b1 (3 classes), a1 = softmax(z1)",
+        "z1 = W1·x + b1 (one input, 3 classes), a1 = softmax(z1)",
         f"the right class is c = {c}: q = ln a1[{c}], L = −q (cross-entropy)",
     ]
     asked = ["q", f"a1[{c}]", "z1[0]", "z1[1]", "z1[2]"]
-    asked += [f"W1[{i},{j}]" for i in range(3) for j in range(2)] + [f"b1[{i}]" for i in range(3)]
+    asked += [f"W1[{i},0]" for i in range(3)] + [f"b1[{i}]" for i in range(3)]
     return L, lines, asked, [layer.clusters()]
 
 
