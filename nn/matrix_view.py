@@ -229,13 +229,13 @@ class _Builder:
             self._scalar(box, f"b{l}_{i}", bi)
         linear = bp.activation(l) == "linear"
         for n in range(bp.N):
-            ex = graphviz.Digraph(
-                name=f"cluster_layer{l}_n{n}",
-                graph_attr={
-                    "label": plain_label(f"example {n}") if bp.N > 1 else "",
-                    "style": "dashed",
-                },
-            )
+            # a batch: each example's nodes in a dashed box of their own
+            ex = box
+            if bp.N > 1:
+                ex = graphviz.Digraph(
+                    name=f"cluster_layer{l}_n{n}",
+                    graph_attr={"label": plain_label(f"example {n}"), "style": "dashed"},
+                )
             pending = []
             for i, z in enumerate(bp.z[l][n]):
                 wsum = z.parents[0]
@@ -250,7 +250,8 @@ class _Builder:
                     self._op(ex, f"op_a{l}_{n}_{i}", a)
                     self._scalar(ex, f"a{l}_{n}_{i}", a)
                     pending.append((a, f"op_a{l}_{n}_{i}", f"a{l}_{n}_{i}"))
-            box.subgraph(ex)
+            if ex is not box:
+                box.subgraph(ex)
             for v, op_name, value_name in pending:
                 self._into_op(v, op_name)
                 self._edge(op_name, value_name, hot=v in self.hot)

@@ -148,5 +148,7 @@ def test_the_table_prints_every_digit_and_stays_short():
 
 def test_bound_and_ulps():
     assert mi.gamma(1) == pytest.approx(2.0**-53)
-    assert mi.ulps(1.0, 1.0 + 2**-52) == 1.0 and mi.ulps(0.0, 0.0) == 0.0
     assert mi.bound([1.0, -1.0], 2.0) == pytest.approx(mi.gamma(6) * 4.0)
+    row = mi.Row("r", 1e-3, 1e-3 + 2**-52, (0.5, -0.499), 2.0)
+    assert row.scale == pytest.approx(1.998) and row.ulps == 1.0 and row.ok  # ulps of 2·Σ|t|
+    assert mi.Row("r", 1.0, 1.0, (1.0,)).ulps == 0.0

@@ -21,7 +21,9 @@ a_j^{m−1} (so dC/dW_ij would be δ_i a_i), 001-4 drops the ᵀ (defined for sq
 backward pass and the check with `math.fsum`, so they may differ only by the rounding of k
 additions; each row passes when |identity − engine| ≤ γ_{k+4}·|f|·Σ|terms| (f the factor in
 front of the sum, γ_n = nu/(1 − nu), u = 2⁻⁵³: Higham, Accuracy and Stability of Numerical
-Algorithms, §3–4), and the table counts how many rows are identical to the last bit.
+Algorithms, §3–4). The table counts the rows that are identical to the last bit and gives how
+far the others are in ulps of |f|·Σ|terms|, the scale that rounding works at (a sum that
+cancels can be many ulps of its own small result away and still one ulp of its terms).
 """
 
 from __future__ import annotations
@@ -50,27 +52,37 @@ def bound(terms: Sequence[float], factor: float = 1.0) -> float:
     return gamma(len(terms) + 4) * abs(factor) * math.fsum(abs(t) for t in terms)
 
 
-def ulps(a: float, b: float) -> float:
-    """|a − b| in units in the last place of the larger of the two."""
-    if a == b:
-        return 0.0
-    return abs(a - b) / math.ulp(max(abs(a), abs(b)))
-
-
 @dataclass(frozen=True)
 class Row:
-    """One entry: the notes' equation evaluated in floats, the engine's scalar, and the bound."""
+    """One entry: the notes' equation evaluated in floats as factor·Σ terms, beside the
+    engine's scalar; `terms` are the rounded products the sum adds."""
 
     entry: str
     identity: float
     engine: float
-    bound: float
+    terms: tuple[float, ...]
+    factor: float = 1.0
     written: float | None = None  # the notes' line as written, where it is wrong and defined
 
     @property
     def diff(self) -> float:
         """|identity − engine|."""
         return abs(self.identity - self.engine)
+
+    @property
+    def scale(self) -> float:
+        """|factor|·Σ|terms|: the size the rounding of the sum is relative to."""
+        return abs(self.factor) * math.fsum(abs(t) for t in self.terms)
+
+    @property
+    def bound(self) -> float:
+        """γ_{k+4}·|factor|·Σ|terms| (module docstring)."""
+        return bound(self.terms, self.factor)
+
+    @property
+    def ulps(self) -> float:
+        """|identity − engine| in units in the last place of `scale` (0 when identical)."""
+        return 0.0 if self.diff == 0 else self.diff / math.ulp(self.scale)
 
     @property
     def ok(self) -> bool:
@@ -106,8 +118,13 @@ class Table(list):
 
     @property
     def max_ulps(self) -> float:
-        """The largest distance of an entry from the engine's, in units in the last place."""
-        return max((ulps(r.identity, r.engine) for r in self), default=0.0)
+        """The largest distance of an entry from the engine's, in ulps of its Σ|terms|."""
+        return max((r.ulps for r in self), default=0.0)
+
+    @property
+    def written(self) -> int:
+        """How many entries the notes' line as written is defined for."""
+        return sum(r.written is not None for r in self)
 
     @property
     def wrong_as_written(self) -> int:
@@ -118,11 +135,10 @@ class Table(list):
         """One line: the id, the verdict and the counts."""
         verdict = "✓" if self.ok else "✗ FAILS"
         rest = len(self) - self.identical
-        apart = f", {rest} within {self.max_ulps:g} ulp" if rest else ""
-        written = [r for r in self if r.written is not None]
+        apart = f", {rest} within {self.max_ulps:.2g} ulp of Σ|terms|" if rest else ""
         notes = ""
-        if written:
-            notes = f"; as written: {self.wrong_as_written} of {len(written)} entries wrong"
+        if self.written:
+            notes = f"; as written: {self.wrong_as_written} of {self.written} entries wrong"
         return (
             f"{verdict} {self.id}  {self.equation}: {len(self)} entries, {self.identical} "
             f"identical to the last bit{apart}{notes}"
@@ -133,14 +149,14 @@ class Table(list):
         written = any(r.written is not None for r in self)
         out = []
         for r in shown:
-            cells = (r.entry, _g(r.identity), _g(r.engine), f"{ulps(r.identity, r.engine):g}")
+            cells = (r.entry, _g(r.identity), _g(r.engine), f"{r.ulps:.2g}")
             if written:
                 cells += ("—" if r.written is None else _g(r.written),)
             out.append(cells)
         return out
 
     def header(self) -> tuple[str, ...]:
-        head = ("entry", "the equation, in floats", "the engine's .grad", "ulps apart")
+        head = ("entry", "the equation, in floats", "the engine's .grad", "ulp apart")
         return head + (("notes as written",) if any(r.written is not None for r in self) else ())
 
     def text(self, most: int | None = 8) -> str:
@@ -219,10 +235,12 @@ def eq_001_3(bp: BatchPass) -> Table:
                 slip = None
                 if i < len(a[0]):  # 001-2's a_i^{m−1} where a_j^{m−1} belongs
                     slip = math.fsum(d[n][i] * a[n][i] for n in range(bp.N))
-                rows.append(Row(f"∂C/∂{w.label}", math.fsum(terms), w.grad, bound(terms), slip))
+                rows.append(
+                    Row(f"∂C/∂{w.label}", math.fsum(terms), w.grad, tuple(terms), 1.0, slip)
+                )
         for i, b in enumerate(bp.b(l)):
             terms = [d[n][i] for n in range(bp.N)]
-            rows.append(Row(f"∂C/∂{b.label}", math.fsum(terms), b.grad, bound(terms)))
+            rows.append(Row(f"∂C/∂{b.label}", math.fsum(terms), b.grad, tuple(terms)))
     batch = " summed over the examples: Δ^l (A^{l−1})ᵀ and Δ^l 1" if bp.N > 1 else ""
     return Table(
         "001-3",
@@ -249,8 +267,10 @@ def eq_003_3(bp: BatchPass) -> Table:
                 f = _h_prime(bp, L, z.data)
                 terms = [g[i]]
                 value = f * g[i]
-            rows.append(Row(f"∂C/∂{z.label}", value, z.grad, bound(terms, f)))
-    form = "J(z^L)ᵀ ∇C(a^L)" if act == "softmax" else f"{act}'(z^L) ⊙ ∇C(a^L)"
+            rows.append(Row(f"∂C/∂{z.label}", value, z.grad, tuple(terms), f))
+    form = {"softmax": "J(z^L)ᵀ ∇C(a^L)", "linear": "∇C(a^L) (linear output: h' = 1)"}.get(
+        act, f"{act}'(z^L) ⊙ ∇C(a^L)"
+    )
     note = "a linear output layer makes a^L and z^L one node: δ^L is ∇C itself." * (act == "linear")
     return Table("003-3", f"δ^L = {form}", note, rows)
 
@@ -270,7 +290,7 @@ def eq_003_4(bp: BatchPass) -> Table:
                 if square:  # 001-4 as written: W^{m+1} dC/dz^{m+1}, no transpose
                     written = f * math.fsum(W[i][k] * d[n][k] for k in range(len(W)))
                 rows.append(
-                    Row(f"∂C/∂{z.label}", f * math.fsum(terms), z.grad, bound(terms, f), written)
+                    Row(f"∂C/∂{z.label}", f * math.fsum(terms), z.grad, tuple(terms), f, written)
                 )
     return Table(
         "003-4",
@@ -295,26 +315,33 @@ def eq_004_18(bp: BatchPass) -> list[Table]:
             for i in range(n_out):
                 terms = [X[n][j] * Wt[j][i] for j in range(n_in)]
                 z = bp.z[l][n][i]
-                fwd.append(Row(z.label, math.fsum(terms) + B[i], z.data, bound([*terms, B[i]])))
+                fwd.append(Row(z.label, math.fsum(terms) + B[i], z.data, (*terms, B[i])))
         for j in range(n_in):
             for i in range(n_out):
                 terms = [X[n][j] * G[n][i] for n in range(bp.N)]
                 w = bp.W(l)[i][j]
                 dW.append(
-                    Row(f"(XᵀG)[{j},{i}] = ∂C/∂{w.label}", math.fsum(terms), w.grad, bound(terms))
+                    Row(f"(XᵀG)[{j},{i}] = ∂C/∂{w.label}", math.fsum(terms), w.grad, tuple(terms))
                 )
         for n in range(bp.N):
             for j in range(n_in):
                 terms = [G[n][i] * Wt[j][i] for i in range(n_out)]
                 x = bp.a[l - 1][n][j]
                 dX.append(
-                    Row(f"(GWᵀ)[{n},{j}] = ∂C/∂{x.label}", math.fsum(terms), x.grad, bound(terms))
+                    Row(f"(GWᵀ)[{n},{j}] = ∂C/∂{x.label}", math.fsum(terms), x.grad, tuple(terms))
                 )
         for i, b in enumerate(bp.b(l)):
             terms = [G[n][i] for n in range(bp.N)]
             written = G[0][i] if bp.N == 1 else None  # ∂L/∂B = ∂L/∂Y: a vector only for N = 1
             dB.append(
-                Row(f"Σₙ G[n,{i}] = ∂C/∂{b.label}", math.fsum(terms), b.grad, bound(terms), written)
+                Row(
+                    f"Σₙ G[n,{i}] = ∂C/∂{b.label}",
+                    math.fsum(terms),
+                    b.grad,
+                    tuple(terms),
+                    1.0,
+                    written,
+                )
             )
     layout = "Y = (Z^l)ᵀ, X = (A^{l−1})ᵀ, W = (W^l)ᵀ, G = ∂C/∂Y = (Δ^l)ᵀ, rows n are examples"
     return [
@@ -340,7 +367,7 @@ def eq_004_10(bp: BatchPass) -> Table:
     rows = []
     for k, (name, p) in enumerate(named):
         terms = [g[k] for g in per]
-        rows.append(Row(f"∂C/∂{name}", math.fsum(terms), p.grad, bound(terms)))
+        rows.append(Row(f"∂C/∂{name}", math.fsum(terms), p.grad, tuple(terms)))
     return Table("004-10", f"∂C/∂w = Σ_n ∂C_n/∂w over {bp.N} example(s)", "", rows)
 
 
@@ -360,5 +387,4 @@ __all__ = [
     "eq_004_10",
     "eq_004_18",
     "gamma",
-    "ulps",
 ]

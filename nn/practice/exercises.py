@@ -292,7 +292,7 @@ def _neuron(s: Stream, activation: str | None = None, **_: Any):
         "p1 = w1·x1, p2 = w2·x2",
         "z = p1 + p2 + b",
         f"a = {sym}(z)",
-        f"e = a − {fmt(t)}",
+        f"e = a − t, t = {fmt(t)}",
         "L = e²",
     ]
     return L, lines, ["e", "a", "z", "p1", "p2", "b", "w1", "w2", "x1", "x2"], None
