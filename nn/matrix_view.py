@@ -110,7 +110,7 @@ def matrix_view(
     if highlight is not None:
         target = _param_entry(bp, highlight)
         expanded.add(target[0])
-    return _Builder(bp, expanded, target, rankdir == "TB").build(rankdir)
+    return _Builder(bp, expanded, target, rankdir == "TB").build()
 
 
 class _Builder:
@@ -259,12 +259,11 @@ class _Builder:
 
     # ---- the whole picture ---------------------------------------------------------------------
 
-    def build(self, rankdir: str) -> MatrixView:
+    def build(self) -> MatrixView:
+        """Every layer, then the loss; the caption when an entry is highlighted."""
         bp = self.bp
         cols = lambda nodes: [list(r) for r in zip(*nodes, strict=True)]  # noqa: E731 - rows i, columns n
-        batch = bp.N > 1
-        x_title = f"x = a⁰ ({len(bp.X[0])}×{bp.N})" if batch else f"x = a⁰ ({len(bp.X[0])}×1)"
-        self._matrix("a0", x_title, cols(bp.X), "grad")
+        self._matrix("a0", f"x = a⁰ ({len(bp.X[0])}×{bp.N})", cols(bp.X), "grad")
         for l in range(1, bp.L + 1):  # noqa: E741
             s, p = superscript(l), superscript(l - 1)
             act = bp.activation(l)
@@ -322,7 +321,7 @@ class _Builder:
         targets = bp.targets
         if all(isinstance(t, int) and not isinstance(t, bool) for t in targets):
             rows = [[float(t) for t in targets]]
-            title = f"t: class ({'1×' + str(bp.N)})"
+            title = f"t: class (1×{bp.N})"
         else:
             flat = [[float(x) for x in (t if isinstance(t, Sequence) else [t])] for t in targets]
             rows = [list(r) for r in zip(*flat, strict=True)]

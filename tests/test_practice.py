@@ -348,8 +348,10 @@ def test_carried_errors_point_at_their_source():
     assert "the first wrong number is ∂L/∂z" in report.summary()
 
 
-def test_worked_answers_end_in_the_right_numbers():
+def test_worked_answers_end_in_the_right_numbers_and_show_folded():
     for ex in some_exercises(3):
+        folded = ex.worked_answer()._repr_html_()
+        assert folded.startswith("<details><summary>") and "<pre>∂L/∂" in folded
         lines = ex.worked().splitlines()
         assert len(lines) == len(ex.asked)
         for line, (name, value) in zip(lines, ex.solution().items(), strict=True):

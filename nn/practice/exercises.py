@@ -16,6 +16,7 @@ taken for right and every mistake can be told. `exercise(seed, level)` makes one
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ from autograd import Value, backward_steps, topological_order
 from autograd.drawing import Cluster, Graph, draw
 
 from ..layers import MLP, Layer
-from . import diagnosis as _check
+from . import diagnosis as _diagnosis
+from .diagnosis import fmt
 from .mistakes import Edge, candidates
 from .stream import Stream
 
@@ -40,7 +42,7 @@ ATTEMPTS = 1000  # draws tried before giving up (a level needs a few at most)
 LARGEST = 50.0  # no value or gradient beyond this: numbers a hand computation can carry
 
 
-@dataclass
+@dataclass(eq=False)
 class Exercise:
     """One exercise: the graph of L, the nodes whose ∂L/∂· the learner gives, and the right
     answers (the engine's backward pass)."""
@@ -65,13 +67,17 @@ class Exercise:
         """The right answers: ∂L/∂node for every asked node."""
         return {name: self.gradients[v] + 0.0 for name, v in self.asked.items()}
 
-    def check(self, answers: Mapping[str, Any] | None) -> _check.Report:
+    def check(self, answers: Mapping[str, Any] | None) -> _diagnosis.Report:
         """Node by node right or wrong, with the rule a wrong number was computed by."""
-        return _check.check(self, answers)
+        return _diagnosis.check(self, answers)
 
     def draw(self, highlight: str | None = None) -> Graph:
         """The graph with its values and without its gradients (top to bottom); `highlight`
         names a node whose paths to L are coloured."""
+        if highlight is not None and highlight not in self.asked:
+            raise ValueError(
+                f"highlight names an asked node ({', '.join(self.asked)}), not {highlight!r}"
+            )
         h = self.asked[highlight] if highlight is not None else None
         return draw(
             self.root,
@@ -96,6 +102,10 @@ class Exercise:
         """The worked answer: each asked node's gradient by the chain rule, with its numbers."""
         return "\n".join(_worked_line(self, name, v) for name, v in self.asked.items())
 
+    def worked_answer(self) -> Worked:
+        """The worked answer folded away: in a notebook a disclosure the learner opens."""
+        return Worked(self.worked())
+
     def __repr__(self) -> str:
         return (
             f"{self.title}\n{self.task}\nGive ∂L/∂· for: {', '.join(self.asked)}\n"
@@ -106,12 +116,25 @@ class Exercise:
 # ---- the worked answer ------------------------------------------------------------------
 
 
+class Worked:
+    """A worked answer that shows folded (`<details>`) where HTML is shown, so that running a
+    notebook top to bottom does not put the answers in view; plain text elsewhere."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return (
+            "<details><summary>The worked answer (click to open)</summary>"
+            f"<pre>{html.escape(self.text)}</pre></details>"
+        )
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _n(v: Value) -> str:
     return v.label or fmt(v.data)
-
-
-def fmt(x: float) -> str:
-    return _check.fmt(x)
 
 
 def _factor(x: float) -> str:
@@ -158,7 +181,7 @@ def _worked_line(ex: Exercise, name: str, v: Value) -> str:
     """∂L/∂v as the sum over its paths to the nearest labelled nodes (unlabelled ones, such as
     the dot under z1[0], are passed through; their factors of 1 are left out)."""
     order = topological_order(ex.root)
-    used = _check.uses(order)
+    used = _diagnosis.uses(order)
     paths = []  # (labelled node reached, [(formula, local)…])
     stack = [(c, [(_formula(c, k), c.local_grads[k])]) for c, k in reversed(used[v])]
     while stack:
@@ -196,12 +219,14 @@ def _telling(root: Value, asked: dict[str, Value]) -> bool:
         v.primitive and v.primitive.name == "relu" and abs(v.parents[0].data) < 0.05 for v in order
     ):
         return False
-    used = _check.uses(order)
+    used = _diagnosis.uses(order)
     for v in asked.values():
         g = grads[v]
         edges = [Edge(c, k, c.local_grads[k], grads[c]) for c, k in used[v]]
         for _, _, wrong in candidates(v, edges):
-            if abs(wrong - g) <= 2 * (_check.ABS_TOL + _check.REL_TOL * max(abs(wrong), abs(g))):
+            if abs(wrong - g) <= 2 * (
+                _diagnosis.ABS_TOL + _diagnosis.REL_TOL * max(abs(wrong), abs(g))
+            ):
                 return False
     return True
 
