@@ -87,14 +87,38 @@ def _param_entry(bp: BatchPass, highlight: object) -> tuple[int, str, int, int]:
     return int(l_text), kind, ij[0], ij[1] if len(ij) > 1 else 0
 
 
+def _sizes(bp: BatchPass, expanded: set[int], max_entries: int) -> None:
+    """Refuse, before drawing, a matrix too big for one record or an expanded layer too big
+    for a page (a record's label is at most 16,000 bytes of DOT text)."""
+    n0 = len(bp.X[0])
+    shapes = {"x = a⁰": (n0, bp.N)}
+    for l, layer in enumerate(bp.model.layers, start=1):  # noqa: E741
+        s = superscript(l)
+        shapes |= {f"W{s}": (layer.nout, layer.nin), f"z{s}": (layer.nout, bp.N)}
+        if l in expanded and layer.nout * (layer.nin + 4 * bp.N + 1) > max_entries:
+            raise ValueError(
+                f"matrix_view: layer {l} drawn scalar by scalar has about "
+                f"{layer.nout * (layer.nin + 4 * bp.N + 1)} nodes, more than "
+                f"max_entries={max_entries}; expand a smaller layer, or fewer examples"
+            )
+    for name, (rows, cols) in shapes.items():
+        if rows * cols > max_entries:
+            raise ValueError(
+                f"matrix_view: {name} is {rows}×{cols} = {rows * cols} entries, more than "
+                f"max_entries={max_entries}; draw fewer units or examples, or raise max_entries"
+            )
+
+
 def matrix_view(
     bp: BatchPass,
     expand: Iterable[int] = (),
     highlight: str | Value | None = None,
     rankdir: str = "TB",
+    max_entries: int = 256,
 ) -> MatrixView:
     """The layer-level picture of `bp` (module docstring); `expand` lists layers drawn scalar by
-    scalar; `highlight` a parameter whose dC/d entry is shown as the sum of its edges."""
+    scalar; `highlight` a parameter whose dC/d entry is shown as the sum of its edges. A matrix
+    of more than `max_entries` numbers (or an expanded layer of more nodes) raises ValueError."""
     if not isinstance(bp, BatchPass):
         raise TypeError(
             f"matrix_view takes a BatchPass (nn.batch_pass.run), not {type(bp).__name__}"
@@ -110,6 +134,9 @@ def matrix_view(
     if highlight is not None:
         target = _param_entry(bp, highlight)
         expanded.add(target[0])
+    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+        raise ValueError(f"max_entries must be a positive int, not {max_entries!r}")
+    _sizes(bp, expanded, max_entries)
     return _Builder(bp, expanded, target, rankdir == "TB").build()
 
 

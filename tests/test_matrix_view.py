@@ -112,6 +112,12 @@ def test_bad_arguments_are_refused_with_their_name():
         matrix_view(bp.C)
     with pytest.raises(ValueError, match="rankdir"):
         matrix_view(bp, rankdir="XY")
+    wide = random_pass(6, 40, [20], 2, "tanh", 0, 1)
+    with pytest.raises(ValueError, match=r"W¹ is 20×40 = 800 entries, more than max_entries=256"):
+        matrix_view(wide)
+    assert "W1 [label=" in matrix_view(wide, max_entries=800).source
+    with pytest.raises(ValueError, match="layer 1 drawn scalar by scalar has about"):
+        matrix_view(random_pass(6, 16, [16], 2, "tanh", 0, 2), expand=[1])
 
 
 def test_run_refuses_what_it_cannot_run():
