@@ -58,7 +58,8 @@ class Mistake:
                 total.append(e.upstream * e.d)
         if not applied:
             return []
-        return [(f"at {', '.join(dict.fromkeys(applied))}", math.fsum(total))]
+        where = ", ".join(f"{name_of(n)} → {c}" for c in dict.fromkeys(applied))
+        return [(f"on the edge {where}", math.fsum(total))]
 
 
 def _op(c: Value) -> str:
