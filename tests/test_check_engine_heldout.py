@@ -22,7 +22,7 @@ HELD_OUT = {
 @pytest.mark.parametrize("V", list(HELD_OUT), ids=lambda V: V.__name__)
 def test_every_bug_named_and_nothing_else(V):
     spec = HELD_OUT[V]
-    report = check_engine(V, timeout=2.0)
+    report = check_engine(V, timeout=5.0)  # room for a busy machine
     named = []
     for words, case in spec["bugs"]:
         hits = [b for b in report.bugs if words in b.diagnosis and case in b.cases]

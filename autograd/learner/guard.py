@@ -254,31 +254,44 @@ def run(fn: Callable[[], Any], timeout: float, name: str, depth: int | None = DE
             result.error = describe(e)
         return result
 
+    finished, released = threading.Event(), threading.Event()
+
     def target() -> None:
         try:
-            body()
-        except BaseException:  # a `Stopped` that arrived after the call ended
+            try:
+                body()
+            finally:
+                finished.set()
+        except BaseException:  # a `Stopped` that arrived as the call ended
             pass
+        while not released.is_set():  # until no `Stopped` can come: one that does ends here
+            try:
+                released.wait(0.5)
+            except BaseException:
+                pass
 
     worker = threading.Thread(target=target, name=f"check_engine: {name}", daemon=True)
     worker.start()
-    worker.join(timeout)
-    if not worker.is_alive():
-        return result
-    at = where_now(worker)
-    return Run(late=True, stuck=not stop(worker), at=at, seconds=timeout)
+    try:
+        if finished.wait(timeout):
+            return result
+        at = where_now(worker)
+        return Run(late=True, stuck=not stop(worker, finished), at=at, seconds=timeout)
+    finally:
+        released.set()
 
 
-def stop(worker: threading.Thread) -> bool:
-    """Raise `Stopped` inside `worker` (as often as `STOP_TRIES`); True once it has ended."""
+def stop(worker: threading.Thread, finished: threading.Event) -> bool:
+    """Raise `Stopped` inside `worker` (as often as `STOP_TRIES`); True once its call ended."""
     import ctypes  # here, not at the top: Pyodide, which has no threads, never needs it
 
     set_async = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
     if set_async is None or worker.ident is None:
         return False
     for _ in range(STOP_TRIES):
+        if finished.is_set():
+            return True
         set_async(ctypes.c_ulong(worker.ident), ctypes.py_object(Stopped))
-        worker.join(0.2)
-        if not worker.is_alive():
+        if finished.wait(0.2):
             return True
     return False
