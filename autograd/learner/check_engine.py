@@ -787,7 +787,7 @@ def check_engine(
             cost = _cost(V, setup, timeout)
             slow = cost.predict(DEEP)
             bound = _deep_bound(slow, timeout)
-            if slow is not None and slow > timeout:
+            if slow is not None and slow > timeout and cost.slow:
                 line = (
                     f"not run: backward() would take about {_about(slow)} for {DEEP} ops "
                     f"({cost.words()}), past the time bound of {timeout:g} s"

@@ -1,11 +1,17 @@
-"""How a learner's `backward()` grows with the graph: timed on chains of 250, 500, 1,000, … ops
+"""How a learner's `backward()` grows with the graph: timed on chains of 125, 250, 500, … ops
 (the deep chain's shape), doubling until one takes `BUDGET` seconds, and reported with its
-growth ("time × 8.1 for × 2 ops: about n³"). From it, `check_engine` predicts whether the deep
-chain can finish within its time bound, and does not start one that cannot.
+growth ("time × 8.1 for × 2 ops: about n³", the power fitted to every chain long enough to
+time). From it, `check_engine` predicts whether the deep chain can finish within its time
+bound, and does not start one that cannot.
+
+Each backward() is timed after a collection of the garbage left before it (a learner's nodes
+are reference cycles through their closures; a collection of them inside the timed call would
+take a graph's worth of time from another), the best of `REPEATS` where that is cheap.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import time
@@ -15,10 +21,11 @@ from . import guard
 from .cases import chain
 
 # Pyodide frees a long chain of a learner's nodes on the JavaScript stack (see cases.DEEP)
-SIZES = (250, 500, 1000) if sys.platform == "emscripten" else (250, 500, 1000, 2000, 4000)
+SIZES = (125, 250, 500, 1000) if sys.platform == "emscripten" else (125, 250, 500, 1000, 2000, 4000)
 BUDGET = 0.25  # s: no chain after one that took this long (the next is 2×–8× longer), once
 # two have been timed
-NOISE = 0.05  # s: below this, a growth is noise (a collection of garbage takes ms), not a cost
+NOISE = 0.05  # s: a last chain faster than this has no growth worth telling: it is fast
+FLOOR = 0.005  # s: a chain faster than this is left out of the fitted power
 REPEATS = 3  # a chain under BUDGET is timed this many times, and its best time kept
 
 
@@ -40,9 +47,22 @@ class Cost:
 
     @property
     def power(self) -> int | None:
-        """n^power: the growth as a whole power (1, 2, 3, …)."""
-        g = self.growth
-        return None if g is None else max(1, round(math.log2(g))) if g > 0 else None
+        """n^power: the slope of log time against log ops over the chains that took at least
+        `FLOOR`, as a whole power (1, 2, 3, …); None while the last chain is fast."""
+        if self.growth is None:
+            return None
+        pts = [(math.log(n), math.log(t)) for n, t in zip(self.sizes, self.seconds) if t >= FLOOR]
+        if len(pts) < 2:
+            return max(1, round(math.log2(self.growth)))
+        mx = sum(x for x, _ in pts) / len(pts)
+        my = sum(y for _, y in pts) / len(pts)
+        slope = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+        return max(1, round(slope))
+
+    @property
+    def slow(self) -> bool:
+        """The last chain took `BUDGET`: long enough for a prediction to be more than noise."""
+        return bool(self.seconds) and self.seconds[-1] >= BUDGET
 
     def predict(self, n: int) -> float | None:
         """The time for `n` ops, from the last chain and the measured growth."""
@@ -109,6 +129,7 @@ def measure(V: type, timeout: float) -> Cost:
 def _time(V: type, n: int) -> float:
     """Seconds of one backward() on a fresh chain of n ops (the build is not timed)."""
     out, _ = chain(V, n)
+    gc.collect()
     t0 = time.perf_counter()
     out.backward()
     return time.perf_counter() - t0
