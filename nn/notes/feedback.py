@@ -9,8 +9,10 @@ wrong number gets a cause only when it equals what that mistake gives (the sign,
 numbers swapped, a slip the exercise names), never a guess. The learner's code runs bounded in
 time (except in Pyodide, which has no threads), and an error in it is quoted in two lines.
 
-The worked solution (tag `solution`, its source hidden) comes after the check and ends with the
-same call, so that running the notebook proves the solution right (tests/test_course.py).
+The worked solution (tag `solution`, its source hidden, first line `# A worked solution.`)
+comes after the check: run top to bottom, each check meets the learner's own answer first, and
+the solution then defines the names the cells below use. tests/test_course.py runs each course
+notebook once as shipped with a copy of every check after its solution: "not done yet", then ✓.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ NOT_DONE = "not done yet"
 RIGHT = "✓"
 WRONG = "✗"
 TIMEOUT = 5.0  # seconds for one call of the learner's function
-REL_TOL = 1e-3  # a number read off a drawing (4 decimals) or worked by hand is right to 0.1 %
+REL_TOL = 1e-3  # a number worked by hand to three digits or more is right within 0.1 %
 
 
 class Feedback:
