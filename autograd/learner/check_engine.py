@@ -21,6 +21,7 @@ their `backward()` is measured on growing chains (`cost`) before the deep chain 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -578,6 +579,17 @@ def _from_error(case: Case, err: Error, V: type, setup: Setup) -> Verdict:
                 f"then calls .{err.attribute}() on it",
                 ("wrong kind",),
             )
+    if err.isa("TypeError") and "'NoneType' object is not callable" in err.message and last:
+        # `__rmul__ = None` (an op taken away): Python calls the None it finds for the op
+        for m in _none_operators(V):
+            symbol = "-" if m == "__neg__" else OPERATORS[m].split(" ")[0]
+            if re.search(rf"(?<![*/]){re.escape(symbol)}(?![*/])", last.text):
+                side = " with a number on the left" if m.startswith("__r") else ""
+                return Verdict(
+                    MISSING,
+                    f"your {last.where()} uses `{symbol}`{side}, and {name} sets `{m} = None`, "
+                    f"so Python finds no `{m}` to call",
+                )
     if err.isa("TypeError") and "bad operand type for unary -" in err.message:
         how = f"your {last.where()} negates" if last else "an op negates"
         return Verdict(MISSING, f"{how} a {name}, and {name} has no `__neg__`")
@@ -600,6 +612,23 @@ def _from_error(case: Case, err: Error, V: type, setup: Setup) -> Verdict:
     else:
         key += (err.message[:80],)
     return Verdict(FAIL, text, key)
+
+
+def _none_operators(V: type) -> list[str]:
+    """The operator methods that `V` (or a class it derives from) sets to None."""
+    found = []
+    try:
+        mro = type.__dict__["__mro__"].__get__(V)
+    except Exception:
+        return []
+    for m in OPERATORS:
+        for klass in mro:
+            own = type.__dict__["__dict__"].__get__(klass)
+            if m in own:
+                if own[m] is None:
+                    found.append(m)
+                break
+    return found
 
 
 def _needed(message: str, name: str) -> str | None:
