@@ -453,7 +453,7 @@ def _leaky_relu(x: float, slope: float) -> tuple[float, float]:
 
 
 def _softplus(x: float) -> tuple[float, float]:
-    """softplus(x) = ln(1 + eˣ), softplus'(x) = σ(x)"""
+    """softplus'(x) = σ(x)"""
     return softplus(x), sigmoid(x)
 
 

@@ -1,18 +1,17 @@
 """`Value`: one float and its gradient, made by the ops of `autograd.ops`.
 
 Every op looks up its entry in the op table, computes its result and local derivatives with the
-entry's forward, and records them on a new node (`node.py` has the layout). The unary functions
-(`exp`, `tanh`, …) are installed as methods straight from the table, so a new entry there is a
-new method here. Only + − × ÷ are written out in full below: they are most of every graph, and
-calling the entry's forward from them would cost ~12% of the demo step (`make bench`).
+entry's forward, and records them on a new node (`node.py` has the layout). Each function of one
+Value (`exp`, `tanh`, …) is a one-line method applying its entry, so `grep "def tanh"` finds it
+and `tests/test_ops.py` fails while an entry has no method or a method no entry. Only + − × ÷
+are written out in full below: they are most of every graph, and calling the entry's forward
+from them would cost ~12% of the demo step (`make bench`); a test pins them to their entries.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
-from collections.abc import Callable
 
 from . import ops
 from .backward import backward_pass, zero_grad
@@ -101,41 +100,6 @@ def _operand(v: Value) -> str:
 def _domain(op: Op, c: object, x: Value, why: str) -> ValueError:
     name = f" {x.label!r}" if x.label else ""
     return ValueError(f"{op.show(c)}: operand{name} = {x.data!r} {why}")
-
-
-def _method(op: Op) -> Callable[..., Value]:
-    """`x.name()` for a unary entry of the table (with its folded number, if it has one)."""
-    forward, domain = op.forward, op.domain
-    if op.param is None:
-
-        def method(self: Value) -> Value:
-            x = self.data
-            if domain is not None and (why := domain(x)) is not None:
-                raise _domain(op, None, self, why)
-            y, d = forward(x)
-            return _node(y, op, self, d)
-
-    else:
-
-        def method(self: Value, c: Number = op.default, /, **named: Number) -> Value:
-            if named:  # the number by its name: x.leaky_relu(slope=0.2)
-                if set(named) != {op.param}:
-                    raise TypeError(f"{op.name}() takes one number, {op.param}, not {named}")
-                c = named[op.param]
-            k = as_float(c)
-            if k is None:
-                raise TypeError(f"{op.name}: {op.param} must be a number, not {type(c).__name__}")
-            y, d = forward(self.data, k)
-            return _node(y, op, self, d, None, k)
-
-        P = inspect.Parameter  # so that help(x.leaky_relu) shows leaky_relu(slope=0.01)
-        method.__signature__ = inspect.Signature(
-            [P("self", P.POSITIONAL_ONLY), P(op.param, P.POSITIONAL_OR_KEYWORD, default=op.default)]
-        )
-
-    method.__name__ = method.__qualname__ = op.name
-    method.__doc__ = op.doc
-    return method
 
 
 class Value(Node):
@@ -252,14 +216,80 @@ class Value(Node):
         """|a|' = sign(a), 0 at 0"""
         return self._apply(ops.ABS)
 
+    # ---- functions of one Value: each applies its entry of the op table --------------------
+
+    def exp(self) -> Value:
+        """eˣ as a new Value; local derivative exp'(x) = exp(x)"""
+        return self._unary(ops.EXP)
+
+    def log(self) -> Value:
+        """ln x as a new Value (x > 0); local derivative log'(x) = 1/x"""
+        return self._unary(ops.LOG)
+
+    def sqrt(self) -> Value:
+        """√x as a new Value (x ≥ 0); local derivative sqrt'(x) = 1/(2·sqrt(x)), inf at 0"""
+        return self._unary(ops.SQRT)
+
+    def sin(self) -> Value:
+        """sin x as a new Value; local derivative sin'(x) = cos(x)"""
+        return self._unary(ops.SIN)
+
+    def cos(self) -> Value:
+        """cos x as a new Value; local derivative cos'(x) = −sin(x)"""
+        return self._unary(ops.COS)
+
+    def tanh(self) -> Value:
+        """tanh x as a new Value; local derivative tanh'(x) = 1 − tanh²(x)"""
+        return self._unary(ops.TANH)
+
+    def atan(self) -> Value:
+        """arctan x as a new Value; local derivative atan'(x) = 1/(1 + x²)"""
+        return self._unary(ops.ATAN)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1/(1 + e⁻ˣ) as a new Value; local derivative σ'(x) = σ(x)(1 − σ(x))"""
+        return self._unary(ops.SIGMOID)
+
+    def relu(self) -> Value:
+        """max(x, 0) as a new Value; local derivative relu'(x) = 1 for x > 0, else 0"""
+        return self._unary(ops.RELU)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, else slope·x, as a new Value; local derivative
+        leaky_relu'(x) = 1 for x > 0, else slope"""
+        return self._unary(ops.LEAKY_RELU, slope)
+
+    def softplus(self) -> Value:
+        """ln(1 + eˣ) as a new Value; local derivative softplus'(x) = σ(x)"""
+        return self._unary(ops.SOFTPLUS)
+
+    # ---- how the ops above and the operators apply an entry -------------------------------
+
+    def _unary(self, op: Op, c: object = None) -> Value:
+        """`op` on self (with the number `c` folded in), after the entry's domain check."""
+        x = self.data
+        domain = op.domain
+        if c is None:
+            if domain is not None and (why := domain(x)) is not None:
+                raise _domain(op, None, self, why)
+            y, d = op.forward(x)
+            return _node(y, op, self, d)
+        if type(c) is not float:
+            k = as_float(c)
+            if k is None:
+                raise TypeError(f"{op.name}: {op.param} must be a number, not {type(c).__name__}")
+            c = k
+        if domain is not None and (why := domain(x, c)) is not None:
+            raise _domain(op, c, self, why)
+        y, d = op.forward(x, c)
+        return _node(y, op, self, d, None, c)
+
     def _fold(self, op: Op, other: object) -> Value:
-        """`op` with the plain number `other` folded in, after its domain check."""
+        """`op` with the plain number `other` folded in; NotImplemented for anything else."""
         c = as_float(other)
         if c is None:
             return NotImplemented
-        if op.domain is not None and (why := op.domain(self.data, c)) is not None:
-            raise _domain(op, c, self, why)
-        return self._apply(op, c)
+        return self._unary(op, c)
 
     def _apply(self, op: Op, c: float | None = None) -> Value:
         """A node of the unary `op` on self (with its number `c`), no domain check: the
@@ -292,11 +322,6 @@ class Value(Node):
     def detach(self) -> Value:
         """A leaf with the same data."""
         return Value(self.data, self.label)
-
-
-for _op in ops.METHODS:
-    setattr(Value, _op.name, _method(_op))
-del _op
 
 
 def constant(x: Value | Number) -> Value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import pytest
@@ -11,6 +12,7 @@ from ops_table import EDGE_OPS, NARY, OPS, Op
 
 from autograd import Value, grad, gradcheck, numerical_grad
 from autograd import ops as op_table
+from autograd import value as value_module
 
 EDGES = [0.0, 1e-8, -1e-8, 30.0, -30.0, 1000.0, -1000.0]
 
@@ -181,6 +183,31 @@ def test_every_public_value_method_comes_from_the_op_table() -> None:
     assert public == {op.name for op in op_table.METHODS}
 
 
+INSIDE = 0.25  # an input inside the domain of every unary entry
+
+
+@pytest.mark.parametrize("entry", op_table.METHODS, ids=lambda op: op.name)
+def test_every_method_is_a_def_in_value_py_applying_its_entry(entry: op_table.Op) -> None:
+    """grep "def tanh", go-to-definition and help(Value.tanh) find each method, which applies
+    its own entry and documents the new Value and the entry's local derivative."""
+    method = Value.__dict__.get(entry.name)
+    assert inspect.isfunction(method), f"add `def {entry.name}` to Value in autograd/value.py"
+    assert method.__qualname__ == f"Value.{entry.name}"
+    assert f"    def {entry.name}(self" in inspect.getsource(value_module)
+    doc = inspect.getdoc(method)
+    assert "new Value" in doc and " ".join(entry.doc.split()) in " ".join(doc.split()), doc
+    parameters = list(inspect.signature(method).parameters.values())[1:]
+    if entry.param is None:
+        assert parameters == []
+    else:
+        assert [(p.name, p.default) for p in parameters] == [(entry.param, entry.default)]
+    out = method(Value(INSIDE))
+    assert out.primitive is entry
+    assert (out.data, *out.local_grads) == entry.forward(
+        INSIDE, *([entry.default] if entry.param else [])
+    )
+
+
 def test_a_missing_higher_order_rule_raises_naming_the_op(monkeypatch) -> None:
     monkeypatch.setattr(op_table.TANH, "rule", None)
     x = Value(0.5)
@@ -255,3 +282,60 @@ def test_stable_forms_stay_finite_at_1000(method: str, x: float) -> None:
     assert out.data == expected
     out.backward()
     assert math.isfinite(v.grad)
+
+
+# ---- + − × ÷ are written out in value.py for speed: pinned to their entries' forwards ------
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 3.0, -2.5, math.inf, -math.inf, math.nan]
+SPECIAL += [5e-324, -5e-324, 2.2250738585072014e-308, -1e-310, 1e308, -1.7976931348623157e308]
+FLOATS = st.one_of(
+    st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
+)
+
+
+def same(x: float, y: float) -> bool:
+    """x and y are the same float: NaN is NaN, and 0.0 is not −0.0."""
+    if x != x or y != y:
+        return x != x and y != y
+    return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
+
+
+INLINED = [
+    # (how the operator is written, the entry it must equal, does the number fold in)
+    ("a + b", lambda a, b: a + b, op_table.ADD, False),
+    ("a + c", lambda a, c: a + c, op_table.ADD_C, True),
+    ("c + a", lambda a, c: c + a, op_table.ADD_C, True),
+    ("a - b", lambda a, b: a - b, op_table.SUB, False),
+    ("a - c", lambda a, c: a - c, op_table.SUB_C, True),
+    ("c - a", lambda a, c: c - a, op_table.RSUB_C, True),
+    ("a * b", lambda a, b: a * b, op_table.MUL, False),
+    ("a * c", lambda a, c: a * c, op_table.MUL_C, True),
+    ("c * a", lambda a, c: c * a, op_table.MUL_C, True),
+    ("a / b", lambda a, b: a / b, op_table.DIV, False),
+    ("a / c", lambda a, c: a / c, op_table.DIV_C, True),
+    ("c / a", lambda a, c: c / a, op_table.RDIV_C, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("written", "apply", "entry", "folds"), INLINED, ids=[i[0] for i in INLINED]
+)
+@given(a=FLOATS, b=FLOATS)
+def test_inlined_operators_equal_their_entries(written, apply, entry, folds, a, b) -> None:
+    """Every sign, zero, ±inf, NaN and subnormal: the same value, local derivatives, folded
+    number and entry as the table's forward, or the same error (÷ 0)."""
+    try:
+        expected = entry.forward(a, b)
+    except ZeroDivisionError:
+        with pytest.raises(ZeroDivisionError, match=r"^/: division of "):  # names the operands
+            apply(Value(a), b if folds else Value(b))
+        return
+    x = Value(a)
+    y = b if folds else Value(b)
+    out = apply(x, y)
+    assert out.primitive is entry
+    assert out.parents == ((x,) if folds else (x, y))
+    got = (out.data, *out.local_grads)
+    assert all(type(v) is float for v in got)
+    assert len(got) == len(expected) and all(map(same, got, expected)), (got, expected)
+    assert same(out.param, b) if folds else out.param is None
