@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from .mode import fast as _fast
 from .mode import state as _state
-from .node import MANY, Node
+from .node import Node
 from .order import topological_order
 
 # Backward passes take turns: two threads backpropagating into shared parameters must each add
@@ -88,15 +88,15 @@ def backward_pass(root: Node, grad: float = 1.0) -> None:
             if a is None:
                 continue
             g = node.grad
-            b = node._b
-            if b is None:
+            db = node._db
+            if db is not None:  # two parents (node.py has the layout)
                 a.grad += g * node._da
-            elif b is MANY:
+                node._b.grad += g * db
+            elif type(a) is tuple:
                 for p, d in zip(a, node._da):
                     p.grad += g * d
             else:
                 a.grad += g * node._da
-                b.grad += g * node._db
         for node, g in held:
             node.grad += g
 

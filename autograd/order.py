@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .node import MANY, Node
+from .node import Node
 
 
 def topological_order(root: Node) -> list[Node]:
@@ -32,14 +32,15 @@ def topological_order(root: Node) -> list[Node]:
             continue
         push(node)
         push(None)
-        b = node._b
-        if b is MANY:
+        if node._db is not None:  # two parents: _b is the second (node.py has the layout)
+            b = node._b
+            if b not in seen:
+                push(b)
+        elif type(a) is tuple:
             for p in reversed(a):
                 if p not in seen:
                     push(p)
             continue
-        if b is not None and b not in seen:
-            push(b)
         if a not in seen:
             push(a)
     return order

@@ -17,7 +17,7 @@ from . import ops
 from .backward import backward_pass, zero_grad
 from .mode import fast as _fast
 from .mode import state as _state
-from .node import MANY, Node
+from .node import Node, write
 from .ops import ADD, ADD_C, DIV, DIV_C, MUL, MUL_C, RDIV_C, SUB, SUB_C, Op
 
 Number = int | float
@@ -39,20 +39,23 @@ def as_float(x: object) -> float | None:
 
 
 def _node(data: float, op: Op, a: Value, da: float, b: object = None, db: object = None) -> Value:
-    """A new node of parent `a` with ∂out/∂a = `da`, and `b`, `db` (or the op's number `db`)."""
+    """A new node `op(a, b)` with ∂out/∂a = `da`: `b` a second parent with ∂out/∂b = `db`, or
+    the number folded into the op (or None) with `db` None."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     if _fast.plain:
+        # node.write, inlined for one or two parents (most of every graph): `_b` is the second
+        # input whether a parent or a number, so one assignment per slot does both
         out._op = op
         out._a = a
         out._da = da
         out._b = b
         out._db = db
         return out
-    if b is None:
-        return _unusual(out, op, (a,), (da,), db)
+    if db is None:
+        return _unusual(out, op, (a,), (da,), b)
     return _unusual(out, op, (a, b), (da, db), None)
 
 
@@ -62,33 +65,30 @@ def _nary(data: float, op: Op, parents: tuple, local_grads: tuple, param: object
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _fast.plain:
+    if _fast.plain and len(parents) > 2:
+        # node.write, inlined for more than two parents
         out._op = op
         out._a = parents
         out._da = local_grads
-        out._b = MANY
-        out._db = param
+        out._b = param
+        out._db = None
         return out
     return _unusual(out, op, parents, local_grads, param)
 
 
 def _unusual(out: Value, op: Op, parents: tuple, local_grads: tuple, param: object) -> Value:
-    """`out` made while some thread is in `no_grad` or `detect_anomaly`: this thread's modes."""
-    mode = _state()
-    if mode.anomaly and not math.isfinite(out.data):
-        inputs = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
-        shown = op.show(param)
-        raise FloatingPointError(f"op {shown!r} produced {out.data!r} from inputs ({inputs})")
-    if not mode.recording:
-        out._op = out._a = out._b = None
-        return out
-    out._op = op
-    if len(parents) == 1:
-        out._a, out._da, out._b, out._db = parents[0], local_grads[0], None, param
-    elif len(parents) == 2:
-        (out._a, out._b), (out._da, out._db) = parents, local_grads
-    else:
-        out._a, out._da, out._b, out._db = parents, local_grads, MANY, param
+    """`out` made off the fast path: written by `node.write`, after this thread's modes (is some
+    thread in `no_grad` or `detect_anomaly`?)."""
+    if not _fast.plain:
+        mode = _state()
+        if mode.anomaly and not math.isfinite(out.data):
+            inputs = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
+            shown = op.show(param)
+            raise FloatingPointError(f"op {shown!r} produced {out.data!r} from inputs ({inputs})")
+        if not mode.recording:
+            write(out, None)
+            return out
+    write(out, op, parents, local_grads, param)
     return out
 
 
@@ -117,7 +117,7 @@ class Value(Node):
         self.data = x
         self.grad = 0.0
         self.label = label
-        self._op = self._a = self._b = None
+        write(self, None)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -135,7 +135,7 @@ class Value(Node):
         c = as_float(other)
         if c is None:
             return NotImplemented
-        return _node(self.data + c, ADD_C, self, 1.0, None, c)
+        return _node(self.data + c, ADD_C, self, 1.0, c)
 
     __radd__ = __add__
 
@@ -145,7 +145,7 @@ class Value(Node):
         c = as_float(other)
         if c is None:
             return NotImplemented
-        return _node(self.data - c, SUB_C, self, 1.0, None, c)
+        return _node(self.data - c, SUB_C, self, 1.0, c)
 
     def __rsub__(self, other: Number) -> Value:
         return self._fold(ops.RSUB_C, other)
@@ -156,7 +156,7 @@ class Value(Node):
         c = as_float(other)
         if c is None:
             return NotImplemented
-        return _node(self.data * c, MUL_C, self, c, None, c)
+        return _node(self.data * c, MUL_C, self, c, c)
 
     __rmul__ = __mul__
 
@@ -172,7 +172,7 @@ class Value(Node):
             return NotImplemented
         if c == 0.0:
             raise ZeroDivisionError(f"/: division of {_operand(self)} by 0")
-        return _node(self.data / c, DIV_C, self, 1.0 / c, None, c)
+        return _node(self.data / c, DIV_C, self, 1.0 / c, c)
 
     def __rtruediv__(self, other: Number) -> Value:
         c = as_float(other)
@@ -282,7 +282,7 @@ class Value(Node):
         if domain is not None and (why := domain(x, c)) is not None:
             raise _domain(op, c, self, why)
         y, d = op.forward(x, c)
-        return _node(y, op, self, d, None, c)
+        return _node(y, op, self, d, c)
 
     def _fold(self, op: Op, other: object) -> Value:
         """`op` with the plain number `other` folded in; NotImplemented for anything else."""
@@ -298,7 +298,7 @@ class Value(Node):
             y, d = op.forward(self.data)
         else:
             y, d = op.forward(self.data, c)
-        return _node(y, op, self, d, None, c)
+        return _node(y, op, self, d, c)
 
     @staticmethod
     def _sum(values: list[Value]) -> Value:

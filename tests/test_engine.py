@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from ops_table import OPS
+from ops_table import Op as Row
 
 import autograd
 from autograd import (
@@ -22,6 +26,7 @@ from autograd import (
     topological_order,
     zero_grad,
 )
+from autograd.node import write
 
 
 def snapshot(root: Value) -> list[tuple]:
@@ -540,3 +545,98 @@ def test_piecewise_ops_keep_nan(op):
     assert math.isnan(y.data) and math.isnan(y.local_grads[0])
     y.backward()
     assert math.isnan(x.grad)
+
+
+# ---- the node layout: one writer, and the fast paths agree with it -------------------------
+
+SLOTS = ("_op", "_a", "_da", "_b", "_db")
+
+
+def same_slot(x: object, y: object) -> bool:
+    """The same node, or an equal number (NaN equal to NaN), or tuples of such."""
+    if isinstance(x, tuple) and isinstance(y, tuple):
+        return len(x) == len(y) and all(map(same_slot, x, y))
+    if isinstance(x, float) and isinstance(y, float):
+        return x == y or (x != x and y != y)
+    return x is y or (type(x) is type(y) is int and x == y)
+
+
+@pytest.mark.parametrize("row", OPS, ids=repr)
+def test_the_fast_paths_lay_out_a_node_as_node_write_does(row: Row) -> None:
+    """value.py inlines node.write for speed: every op of the table lays out its node exactly as
+    the writer does, and as the slow path (which calls the writer) does."""
+    vs = [Value((lo + hi) / 2, f"x{i}") for i, (lo, hi) in enumerate(row.domain)]
+    fast = row.value(*vs)
+    with detect_anomaly():  # off the fast path: the node goes through node.write itself
+        slow = row.value(*vs)
+    written = Value.__new__(Value)
+    write(written, fast.primitive, fast.parents, fast.local_grads, fast.param)
+    for node in (slow, written):
+        for slot in SLOTS:
+            assert same_slot(getattr(fast, slot), getattr(node, slot)), (slot, fast, node)
+    # each slot one meaning: _b is a parent exactly when _db is not None, _a a tuple beyond two
+    n = len(fast.parents)
+    assert (fast._db is not None) == (n == 2 and fast.param is None)
+    assert isinstance(fast._a, tuple) == (n > 2 or (n == 2 and fast.param is not None))
+    assert fast.param is None or not isinstance(fast.param, Value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: Value(1.5), lambda: Value(2.0).detach(), lambda: no_grad_product()],
+    ids=["Value()", "detach", "no_grad"],
+)
+def test_a_leaf_has_every_slot_of_the_layout_empty(make) -> None:
+    leaf = make()
+    assert [getattr(leaf, slot) for slot in SLOTS] == [None] * 5
+    assert (leaf.parents, leaf.local_grads, leaf.param, leaf.primitive) == ((), (), None, None)
+
+
+def no_grad_product() -> Value:
+    with no_grad():
+        return Value(2.0) * Value(3.0)
+
+
+def test_node_write_lays_out_every_shape() -> None:
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    node = Value.__new__(Value)
+    write(node, autograd.ops.MUL, (x, y), (2.0, 1.0))
+    assert (node.parents, node.local_grads, node.param) == ((x, y), (2.0, 1.0), None)
+    write(node, autograd.ops.MUL_C, (x,), (2.0,), 2.0)
+    assert (node.parents, node.local_grads, node.param) == ((x,), (2.0,), 2.0)
+    write(node, autograd.ops.SUM, [x, y], [1.0, 1.0], 2.5)  # two parents and a number
+    assert (node.parents, node.local_grads, node.param) == ((x, y), (1.0, 1.0), 2.5)
+    write(node, autograd.ops.SUM, [x, y, z], [1.0] * 3, 0.0)
+    assert (node.parents, node.local_grads, node.param) == ((x, y, z), (1.0,) * 3, 0.0)
+    write(node, "drawn only", (x, y), (None, None))  # a learner's node with no derivatives
+    assert (node.parents, node.local_grads) == ((x, y), (None, None))
+    write(node, None)
+    assert (node.parents, node.local_grads, node.primitive) == ((), (), None)
+    with pytest.raises(ValueError, match="one local derivative per parent"):
+        write(node, autograd.ops.MUL, (x, y), (1.0,))
+
+
+def test_pyodides_iterative_free_unlinks_every_kind_of_node() -> None:
+    """In Pyodide a dying node hands its parents to a queue (node._free_iteratively, through
+    node.write): run here with it installed, a deep chain of one-, two- and many-parent nodes
+    is freed, every node of it, with no error inside a __del__."""
+    script = """
+import gc, sys
+sys.setrecursionlimit(100)  # a recursive free would overflow it inside a __del__
+from autograd import Value, sum as vsum
+from autograd.node import Node, _free_iteratively
+Node.__del__ = _free_iteratively
+gc.disable()  # reference counting alone frees the graph
+x = Value(0.5)
+y = x
+for i in range(30_000):
+    y = (y * 1.0001 + x) if i % 3 else vsum([y, x, y])
+alive = lambda: sum(type(o) is Value for o in gc.get_objects())
+assert alive() > 50_000
+del y
+print(alive(), x.parents, x.data)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert (done.stdout.strip(), done.stderr) == ("1 () 0.5", ""), done.stderr[-2000:]

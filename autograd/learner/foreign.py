@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from ..node import MANY
+from ..node import write
 from ..value import Value, as_float
 from . import nodes as learner
 
@@ -96,7 +96,7 @@ def mirror(root: object, max_nodes: int = 500, caller: str = "draw") -> Mirrored
         m.label = label
         kids = learner.children(node, attr)
         if not kids:
-            m._op = m._a = m._b = None
+            write(m, None)
             made[id(node)] = m
             continue
         parents = [made[id(k)] for k in kids]
@@ -104,8 +104,8 @@ def mirror(root: object, max_nodes: int = 500, caller: str = "draw") -> Mirrored
         if ds is None:
             every_local = False
         op = getattr(node, "_op", "")
-        m._op = _Shown(op if isinstance(op, str) and op else NO_OP)
-        _link(m, parents, ds)
+        shown = _Shown(op if isinstance(op, str) and op else NO_OP)
+        write(m, shown, parents, ds if ds is not None else [None] * len(parents))
         made[id(node)] = m
     return Mirrored(made[id(root)], made, every_local)
 
@@ -121,17 +121,6 @@ def _local_grads(node: object, n: int, who: str, caller: str) -> list[float] | N
             "one local derivative per child is needed"
         )
     return ds
-
-
-def _link(m: Mirror, parents: list[Mirror], ds: list[float] | None) -> None:
-    """Lay the parents and local derivatives in the slots as `node.py` describes."""
-    d = ds if ds is not None else [None] * len(parents)
-    if len(parents) == 1:
-        m._a, m._da, m._b, m._db = parents[0], d[0], None, None
-    elif len(parents) == 2:
-        m._a, m._da, m._b, m._db = parents[0], d[0], parents[1], d[1]
-    else:
-        m._a, m._da, m._b, m._db = tuple(parents), tuple(d), MANY, None
 
 
 def for_draw(
