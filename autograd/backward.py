@@ -69,36 +69,58 @@ def backward_steps(root: Node, grad: float = 1.0) -> Iterator[Step]:
 def backward_pass(root: Node, grad: float = 1.0) -> None:
     """Add grad·∂root/∂x to `x.grad` for every x in the graph of `root`.
 
-    The grads already on the graph are set aside and added back at the end, so that this call
-    sends on only its own contributions: a second call adds exactly as much as the first.
+    Each leaf's `.grad` changes once, from its value before the call to its value after: the
+    leaves' sums are gathered aside and added at the end, so another thread reading them (an
+    optimiser step) sees one or the other. A node inside the graph gathers its sum in its own
+    `.grad` slot, from 0, which is what makes the pass fast; when one already holds a gradient
+    (backward run twice), every sum is gathered aside instead (`walk`). Either way the call
+    adds exactly its own contributions: a second call adds as much as the first.
     """
     if not _fast.plain and _state().anomaly:
         _checked_backward(root, grad)
         return
-    order = topological_order(root)
+    leaves: dict[Node, float] = {}
+    order = topological_order(root, leaves)
     with _lock:
-        # `walk`, with each node's upstream sum kept in its own `.grad` slot (no dictionary)
-        # and the stored local derivatives read from the slots, not through `.local_grads`.
-        held = [(node, node.grad) for node in order if node.grad]
-        for node, _ in held:
-            node.grad = 0.0
-        root.grad = grad
+        for node in order:
+            if node.grad and node._a is not None:
+                for step in walk(root, grad):  # each node's sum is complete at its step
+                    step.node.grad += step.grad
+                return
+        # `walk`, with each inner node's upstream sum kept in its own `.grad` slot (no
+        # dictionary) and the stored local derivatives read from the slots (node.py's layout)
+        if root._a is None:
+            leaves[root] = grad
+        else:
+            root.grad = grad
         for node in reversed(order):
             a = node._a
             if a is None:
                 continue
             g = node.grad
             db = node._db
-            if db is not None:  # two parents (node.py has the layout)
-                a.grad += g * node._da
-                node._b.grad += g * db
-            elif type(a) is tuple:
+            if db is not None:  # two parents
+                if a._a is None:
+                    leaves[a] += g * node._da
+                else:
+                    a.grad += g * node._da
+                b = node._b
+                if b._a is None:
+                    leaves[b] += g * db
+                else:
+                    b.grad += g * db
+            elif type(a) is tuple:  # more than two
                 for p, d in zip(a, node._da):
-                    p.grad += g * d
+                    if p._a is None:
+                        leaves[p] += g * d
+                    else:
+                        p.grad += g * d
+            elif a._a is None:
+                leaves[a] += g * node._da
             else:
                 a.grad += g * node._da
-        for node, g in held:
-            node.grad += g
+        for leaf, g in leaves.items():
+            leaf.grad += g
 
 
 def _checked_backward(root: Node, grad: float) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from .node import Node
 
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node `root` depends on, each after all of its parents; `root` comes last."""
+def topological_order(root: Node, leaves: dict[Node, float] | None = None) -> list[Node]:
+    """Every node `root` depends on, each after all of its parents; `root` comes last.
+
+    With `leaves`, each leaf of the graph is also entered in it with 0.0 (backward gathers the
+    leaves' sums there).
+    """
     order: list[Node] = []
     emit = order.append
     # A depth-first walk on one stack. A node seen for the first time goes back on the stack
@@ -29,6 +33,8 @@ def topological_order(root: Node) -> list[Node]:
         a = node._a
         if a is None:
             emit(node)
+            if leaves is not None:
+                leaves[node] = 0.0
             continue
         push(node)
         push(None)
