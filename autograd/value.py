@@ -238,13 +238,37 @@ class Value(Node):
         """cos x as a new Value; local derivative cos'(x) = −sin(x)"""
         return self._unary(ops.COS)
 
+    def tan(self) -> Value:
+        """tan x as a new Value; local derivative tan'(x) = 1 + tan²(x)"""
+        return self._unary(ops.TAN)
+
     def tanh(self) -> Value:
         """tanh x as a new Value; local derivative tanh'(x) = 1 − tanh²(x)"""
         return self._unary(ops.TANH)
 
+    def sinh(self) -> Value:
+        """sinh x = (eˣ − e⁻ˣ)/2 as a new Value; local derivative sinh'(x) = cosh(x)"""
+        return self._unary(ops.SINH)
+
+    def cosh(self) -> Value:
+        """cosh x = (eˣ + e⁻ˣ)/2 as a new Value; local derivative cosh'(x) = sinh(x)"""
+        return self._unary(ops.COSH)
+
+    def asin(self) -> Value:
+        """arcsin x as a new Value, |x| ≤ 1; local derivative asin'(x) = 1/√(1 − x²), inf at ±1"""
+        return self._unary(ops.ASIN)
+
+    def acos(self) -> Value:
+        """arccos x as a new Value, |x| ≤ 1; local derivative acos'(x) = −1/√(1 − x²), −inf at ±1"""
+        return self._unary(ops.ACOS)
+
     def atan(self) -> Value:
         """arctan x as a new Value; local derivative atan'(x) = 1/(1 + x²)"""
         return self._unary(ops.ATAN)
+
+    def erf(self) -> Value:
+        """erf x = 2/√π ∫₀ˣ e^{−t²} dt as a new Value; local derivative erf'(x) = 2/√π · e^{−x²}"""
+        return self._unary(ops.ERF)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ) as a new Value; local derivative σ'(x) = σ(x)(1 − σ(x))"""
@@ -262,6 +286,15 @@ class Value(Node):
     def softplus(self) -> Value:
         """ln(1 + eˣ) as a new Value; local derivative softplus'(x) = σ(x)"""
         return self._unary(ops.SOFTPLUS)
+
+    def gelu(self) -> Value:
+        """GELU(x) = x·Φ(x), exact (Φ the standard normal CDF, through erfc), as a new Value;
+        local derivative GELU'(x) = Φ(x) + x·φ(x), Φ and φ the standard normal CDF and density"""
+        return self._unary(ops.GELU)
+
+    def silu(self) -> Value:
+        """SiLU(x) = x·σ(x) as a new Value; local derivative SiLU'(x) = σ(x)(1 + x(1 − σ(x)))"""
+        return self._unary(ops.SILU)
 
     # ---- how the ops above and the operators apply an entry -------------------------------
 
