@@ -339,10 +339,25 @@ DIV = Op(
     notation=N("#0 / #1", ("1/#1", "-#y/#1"), "#0 / #1", ("1.0 / #1", "-#y / #1")),
     drawn=lambda c: "÷",
 )
+def _ln(x: Any) -> Any:
+    """ln x as a Value whose own derivative does not overflow: below 2⁻¹⁰⁰⁰ (subnormals), where
+    1/x is inf, ln x = ln(x·2⁶⁴) − 64·ln 2, so that y·(1/x) reaches x as the finite y/x."""
+    if x.data < 2.0**-1000:
+        return (x * 2.0**64).log() - 64.0 * math.log(2.0)
+    return x.log()
+
+
+def _pow_rule(y: Any, a: Any, b: Any) -> tuple:
+    # ∂/∂a = b·a^(b−1), which is 0 at b = 0 even where a^(b−1) overflows (a subnormal): there
+    # it is built as (b/a)·y, finite, with the same derivatives
+    da = (b / a) * y if b.data == 0.0 else b * a ** (b - 1.0)
+    return da, y * _ln(a)
+
+
 POW = Op(
     "pow",
     _pow,
-    lambda y, a, b: (b * a ** (b - 1.0), y * a.log()),
+    _pow_rule,
     arity=2,
     domain=lambda a, b: "is not > 0: a Value exponent needs ln(base)" if a <= 0.0 else None,
     show=lambda c: "**",
