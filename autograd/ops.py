@@ -339,6 +339,8 @@ DIV = Op(
     notation=N("#0 / #1", ("1/#1", "-#y/#1"), "#0 / #1", ("1.0 / #1", "-#y / #1")),
     drawn=lambda c: "÷",
 )
+
+
 def _ln(x: Any) -> Any:
     """ln x as a Value whose own derivative does not overflow: below 2⁻¹⁰⁰⁰ (subnormals), where
     1/x is inf, ln x = ln(x·2⁶⁴) − 64·ln 2, so that y·(1/x) reaches x as the finite y/x."""
@@ -414,6 +416,7 @@ ADD_C = Op(
     "add_c",
     lambda x, c: (x + c, 1.0),
     CONSTANT,
+    doc="∂(x+c)/∂x = 1",
     param="c",
     show=lambda c: "+" + fmt(c),
     notation=N("#0 + #c", ("1",), "#0 + #c", ("1.0",)),
@@ -423,6 +426,7 @@ SUB_C = Op(
     "sub_c",
     lambda x, c: (x - c, 1.0),
     CONSTANT,
+    doc="∂(x−c)/∂x = 1",
     param="c",
     show=lambda c: "-" + fmt(c),
     notation=N("#0 - #c", ("1",), "#0 - #c", ("1.0",)),
@@ -432,6 +436,7 @@ RSUB_C = Op(
     "rsub_c",
     lambda x, c: (c - x, -1.0),
     CONSTANT,
+    doc="∂(c−x)/∂x = −1",
     param="c",
     show=lambda c: fmt(c) + "-",
     notation=N("#c - #0", ("-1",), "#c - #0", ("-1.0",)),
@@ -441,6 +446,7 @@ MUL_C = Op(
     "mul_c",
     lambda x, c: (x * c, c),
     CONSTANT,
+    doc="∂(x·c)/∂x = c",
     param="c",
     show=lambda c: "*" + fmt(c),
     notation=N("#0 \\times #c", ("#c",), "#0 * #c", ("#c",)),
@@ -450,6 +456,7 @@ DIV_C = Op(
     "div_c",
     lambda x, c: (x / c, 1.0 / c),
     CONSTANT,
+    doc="∂(x/c)/∂x = 1/c",
     param="c",
     show=lambda c: "/" + fmt(c),
     notation=N("#0 / #c", ("1/#c",), "#0 / #c", ("1.0 / #c",)),
@@ -457,8 +464,9 @@ DIV_C = Op(
 )
 RDIV_C = Op(
     "rdiv_c",
-    lambda x, c: (c / x, -(c / x) / x),  # ∂(c/x)/∂x = −c/x²
+    lambda x, c: (c / x, -(c / x) / x),
     lambda y, x, c: (-y / x,),
+    doc="∂(c/x)/∂x = −c/x²",
     param="c",
     show=lambda c: fmt(c) + "/",
     notation=N("#c / #0", ("-#y/#0",), "#c / #0", ("-#y / #0",)),

@@ -103,12 +103,25 @@ def _domain(op: Op, c: object, x: Value, why: str) -> ValueError:
 
 
 class Value(Node):
-    """A scalar node of a computation graph: `data`, `grad`, and how it was made."""
+    """A scalar of a computation graph: a float, its gradient, and the op that made it.
+
+    Value(data, label="") is a leaf: `data` the number (an int or a float, kept as a float),
+    `label` a name shown in drawings, traces and error messages. Every op on Values
+    (+ − × ÷ **, x.tanh(), autograd.sum, …) returns a new Value that records its parents and
+    the local derivative on each edge; y.backward() then adds ∂y/∂x to x.grad for every x
+    that y depends on.
+
+    Attributes: data (float), grad (float: 0.0 until a backward, then summed over backward
+    calls until zero_grad()), label (str); read only: op (the op's name, "" for a leaf),
+    parents, local_grads (∂self/∂parent for each parent), param (the number folded into the
+    op: 2.0 for x * 2), primitive (the op's entry in autograd.ops).
+    """
 
     __slots__ = ()
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
+        """A leaf holding `data` (an int or a float, kept as a float), named `label`."""
         x = as_float(data)
         if x is None:
             raise TypeError(f"Value() takes an int or a float, not {type(data).__name__}")
@@ -125,11 +138,16 @@ class Value(Node):
         return f"Value({self.data!r}, grad={self.grad!r}{label}{op})"
 
     def __float__(self) -> float:
-        return self.data
+        """Refused: float(v), and math.tanh(v) and its like through it, would drop the graph."""
+        raise TypeError(
+            "a Value is not a float: math.tanh(v) and the like would drop the graph and its "
+            "gradients; v.tanh() (and every op of Value) keeps them, and v.data is the number"
+        )
 
     # ---- + − × ÷, written out: the entries' forwards inlined (see the module docstring) ----
 
     def __add__(self, other: Value | Number) -> Value:
+        """self + other as a new Value; local derivatives ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1"""
         if type(other) is Value:
             return _node(self.data + other.data, ADD, self, 1.0, other, 1.0)
         c = as_float(other)
@@ -140,6 +158,7 @@ class Value(Node):
     __radd__ = __add__
 
     def __sub__(self, other: Value | Number) -> Value:
+        """self − other as a new Value; local derivatives ∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1"""
         if type(other) is Value:
             return _node(self.data - other.data, SUB, self, 1.0, other, -1.0)
         c = as_float(other)
@@ -148,9 +167,11 @@ class Value(Node):
         return _node(self.data - c, SUB_C, self, 1.0, c)
 
     def __rsub__(self, other: Number) -> Value:
+        """other − self as a new Value; local derivative ∂(c−x)/∂x = −1"""
         return self._fold(ops.RSUB_C, other)
 
     def __mul__(self, other: Value | Number) -> Value:
+        """self · other as a new Value; local derivatives ∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
         if type(other) is Value:
             return _node(self.data * other.data, MUL, self, other.data, other, self.data)
         c = as_float(other)
@@ -161,6 +182,7 @@ class Value(Node):
     __rmul__ = __mul__
 
     def __truediv__(self, other: Value | Number) -> Value:
+        """self / other as a new Value; local derivatives ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
         if type(other) is Value:
             b = other.data
             if b == 0.0:
@@ -175,6 +197,7 @@ class Value(Node):
         return _node(self.data / c, DIV_C, self, 1.0 / c, c)
 
     def __rtruediv__(self, other: Number) -> Value:
+        """other / self as a new Value; local derivative ∂(c/x)/∂x = −c/x²"""
         c = as_float(other)
         if c is None:
             return NotImplemented
@@ -185,7 +208,8 @@ class Value(Node):
     # ---- the other operators, from their entries --------------------------------------------
 
     def __pow__(self, other: Value | Number) -> Value:
-        """∂(a**c)/∂a = c·a**(c−1); ∂(a**b)/∂b = a**b · ln a"""
+        """self ** other as a new Value; local derivatives ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0),
+        ∂(aᵇ)/∂b = aᵇ · ln a (other a Value, a > 0)"""
         if type(other) is Value:
             op = ops.POW
             why = op.domain(self.data, other.data)
@@ -196,7 +220,7 @@ class Value(Node):
         return self._fold(ops.POW_C, other)
 
     def __rpow__(self, other: Number) -> Value:
-        """∂(c**a)/∂a = c**a · ln c"""
+        """other ** self as a new Value, other > 0; local derivative ∂(cˣ)/∂x = cˣ · ln c"""
         c = as_float(other)
         if c is None:
             return NotImplemented
@@ -206,14 +230,15 @@ class Value(Node):
         return self._apply(ops.RPOW_C, c)
 
     def __neg__(self) -> Value:
-        """∂(−a)/∂a = −1"""
+        """−self as a new Value; local derivative ∂(−x)/∂x = −1"""
         return self._apply(ops.NEG)
 
     def __pos__(self) -> Value:
+        """+self is self: no new node."""
         return self
 
     def __abs__(self) -> Value:
-        """|a|' = sign(a), 0 at 0"""
+        """|self| as a new Value; local derivative |x|' = sign(x), 0 at 0"""
         return self._apply(ops.ABS)
 
     # ---- functions of one Value: each applies its entry of the op table --------------------

@@ -75,7 +75,6 @@ def test_label_repr_float_and_identity_hash() -> None:
     assert (a.label, b.label) == ("a", "b")
     assert "2.0" in repr(a) and "'a'" in repr(a)
     assert "'*'" in repr(a * b)
-    assert float(a) == 2.0
     assert len({a, b}) == 2 and a != b
     with pytest.raises(TypeError, match="int"):
         Value(1.0, label=3)
@@ -640,3 +639,60 @@ print(alive(), x.parents, x.data)
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert (done.stdout.strip(), done.stderr) == ("1 () 0.5", ""), done.stderr[-2000:]
+
+
+# ---- help() that teaches, and no silent float -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [math.tanh, math.exp, math.sqrt, math.isfinite, float, lambda v: np.float64(v)],
+    ids=["math.tanh", "math.exp", "math.sqrt", "math.isfinite", "float", "np.float64"],
+)
+def test_math_functions_refuse_a_value_instead_of_dropping_its_graph(call) -> None:
+    """math.tanh(v) used to return the float 0.7616 through __float__, the graph silently
+    lost: the classic slip of a learner who writes math.tanh(x)."""
+    x = Value(1.0, "x")
+    with pytest.raises(TypeError) as info:
+        call(x)
+    message = str(info.value)
+    assert "v.tanh()" in message and "v.data" in message and "graph" in message, message
+
+
+def test_help_on_value_documents_the_constructor_and_every_attribute() -> None:
+    import pydoc
+
+    text = pydoc.render_doc(Value, renderer=pydoc.plaintext)
+    assert "Value(data, label" in text and "__init__(self, data" in text
+    for attribute in ("data", "grad", "label", "op", "parents", "local_grads", "param"):
+        block = text.split(f"\n |  {attribute}\n", 1)
+        assert len(block) == 2, f"help(Value) lists no {attribute}"
+        first_line = block[1].split("\n", 1)[0]
+        assert first_line.strip(), f"help(Value) shows {attribute} without a description"
+
+
+OPERATORS = {
+    "__add__": autograd.ops.ADD,
+    "__radd__": autograd.ops.ADD,
+    "__sub__": autograd.ops.SUB,
+    "__rsub__": autograd.ops.RSUB_C,
+    "__mul__": autograd.ops.MUL,
+    "__rmul__": autograd.ops.MUL,
+    "__truediv__": autograd.ops.DIV,
+    "__rtruediv__": autograd.ops.RDIV_C,
+    "__pow__": autograd.ops.POW,
+    "__rpow__": autograd.ops.RPOW_C,
+    "__neg__": autograd.ops.NEG,
+    "__abs__": autograd.ops.ABS,
+}
+
+
+@pytest.mark.parametrize("name", OPERATORS)
+def test_each_operator_says_it_returns_a_new_value_and_its_local_derivative(name: str) -> None:
+    doc = " ".join(getattr(Value, name).__doc__.split())
+    entry = OPERATORS[name]
+    assert "new Value" in doc and entry.doc and entry.doc in doc, (name, doc, entry.doc)
+
+
+def test_every_entry_of_the_op_table_states_its_local_derivative() -> None:
+    assert [op.name for op in autograd.ops.TABLE if "∂" not in op.doc and "'" not in op.doc] == []
