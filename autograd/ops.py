@@ -23,8 +23,11 @@ CONSTANT: Any = "constant"  # a rule: the stored local derivatives are exact con
 
 
 def fmt(c: float) -> str:
-    """Shortest text that reads back as exactly `c` (`2` for 2.0): op names carry constants."""
-    if c.is_integer() and abs(c) < 1e16:
+    """The shortest text that reads back as exactly `c`: `2` for 2.0, `0.1`, `-0.0`, `1e+300`,
+    `inf`, `nan` (op names and traces carry constants in it); the one exact formatter."""
+    if type(c) is int:
+        return str(c)
+    if c.is_integer() and abs(c) < 1e16 and (c or math.copysign(1.0, c) > 0):
         return str(int(c))
     return repr(c)
 

@@ -14,10 +14,10 @@ import math
 import os
 from collections.abc import Mapping
 
+from autograd.arguments import positive_int, short_repr
 from autograd.files import write_atomic
 
 from .layers import MLP
-from .module import short_repr
 
 FORMAT = "chainrule.mlp"
 VERSION = 1
@@ -126,16 +126,9 @@ def _read(path: str | os.PathLike, limit: int, max_params: int) -> dict:
     return doc
 
 
-def _size(what: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"bad architecture: {what} must be a positive int, not {short_repr(n)}")
-    return n
-
-
 def _check_architecture(arch: Mapping, name: str, max_params: int) -> None:
     """Types, names and the parameter count, before anything is allocated."""
     try:
-        nin = _size("nin", arch["nin"])
         nouts = arch["nouts"]
         if not isinstance(nouts, list) or not nouts:
             raise ValueError(
@@ -147,7 +140,11 @@ def _check_architecture(arch: Mapping, name: str, max_params: int) -> None:
                 f"bad architecture: {len(nouts):,} layers, more than max_params={max_params:,} "
                 "parameters can make"
             )
-        sizes = [nin, *(_size(f"nouts[{k}]", n) for k, n in enumerate(nouts))]
+        try:
+            sizes = [positive_int("nin", arch["nin"])]
+            sizes += [positive_int(f"nouts[{k}]", n) for k, n in enumerate(nouts)]
+        except ValueError as e:
+            raise ValueError(f"bad architecture: {e}") from None
         count = sum(a * b + b for a, b in itertools.pairwise(sizes))
         if count > max_params:
             raise ValueError(
@@ -192,8 +189,7 @@ def load(path: str | os.PathLike, model: MLP | None = None, *, max_params: int =
     parameters, or larger than such a model's file can be, is refused before it is read or
     built: raise `max_params` to read a bigger model.
     """
-    if isinstance(max_params, bool) or not isinstance(max_params, int) or max_params < 1:
-        raise ValueError(f"max_params must be a positive int, not {short_repr(max_params)}")
+    positive_int("max_params", max_params)
     if model is not None and not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, not {type(model).__name__}")
     if model is not None:  # the model exists already: a file of its size is fine

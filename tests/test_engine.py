@@ -6,6 +6,7 @@ import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -696,3 +697,62 @@ def test_each_operator_says_it_returns_a_new_value_and_its_local_derivative(name
 
 def test_every_entry_of_the_op_table_states_its_local_derivative() -> None:
     assert [op.name for op in autograd.ops.TABLE if "∂" not in op.doc and "'" not in op.doc] == []
+
+
+# ---- one check of a count, one lookup by name, one exact number formatter --------------------
+
+
+def test_positive_int_is_the_one_check_of_a_count() -> None:
+    from autograd.arguments import positive_int
+
+    assert positive_int("nin", 3) == 3 and positive_int("n", 2, least=2) == 2
+    for bad, shown in [(0, "0"), (-1, "-1"), (True, "True"), (2.0, "2.0"), ("3", "'3'")]:
+        with pytest.raises(ValueError, match=rf"^nin must be a positive int, not {shown}$"):
+            positive_int("nin", bad)
+    with pytest.raises(ValueError, match=r"^n must be an int ≥ 2, not 1$"):
+        positive_int("n", 1, least=2)
+    with pytest.raises(ValueError) as info:  # a value read from a file is quoted short
+        positive_int("nin", "9" * 10_000)
+    assert len(str(info.value)) < 100
+
+
+def test_lookup_is_the_one_lookup_by_name() -> None:
+    from autograd.arguments import lookup
+
+    table = {"sse": 1, "hinge": 2}
+    assert lookup("loss", "hinge", table) == 2
+    for bad in ("l1", None, ["sse"], "x" * 10_000):
+        with pytest.raises(ValueError, match=r"^unknown loss .*; known: sse, hinge$") as info:
+            lookup("loss", bad, table)
+        assert len(str(info.value)) < 100
+
+
+def test_no_module_writes_its_own_count_check_or_lookup() -> None:
+    """The wording lives in autograd/arguments.py only (the learner's room and the command line
+    have their own owners and are left out)."""
+    root = Path(autograd.__file__).parent.parent
+    sources = [*root.glob("autograd/**/*.py"), *root.glob("nn/**/*.py")]
+    own = {"arguments.py"}
+    skip = ("autograd/learner/", "nn/app/")
+    for path in sources:
+        text = path.read_text()
+        where = path.relative_to(root).as_posix()
+        if path.name in own or where.startswith(skip):
+            continue
+        assert "must be a positive int" not in text, where
+        assert not re.search(r"not isinstance\(\w+, int\) or \w+ < ", text), where
+        assert "; known: " not in text, where
+
+
+@pytest.mark.parametrize(
+    ("c", "text"),
+    [
+        *[(2.0, "2"), (-3.0, "-3"), (0.1, "0.1"), (-0.0, "-0.0"), (0.0, "0"), (1e16, "1e+16")],
+        *[(1e300, "1e+300"), (math.inf, "inf"), (-math.inf, "-inf"), (math.nan, "nan"), (7, "7")],
+    ],
+)
+def test_fmt_is_the_one_exact_number_formatter(c: float, text: str) -> None:
+    assert autograd.ops.fmt(c) == text
+    if c == c:
+        back = float(text)
+        assert back == c and math.copysign(1.0, back) == math.copysign(1.0, c)
