@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from .mode import fast as _fast
 from .mode import state as _state
-from .node import Node
-from .order import topological_order
+from .node import Node, showing_before
+from .order import order_and_nodes, topological_order
 
 # Backward passes take turns: two threads backpropagating into shared parameters must each add
 # exactly their own contributions (under the GIL they would run one at a time anyway).
@@ -69,58 +69,39 @@ def backward_steps(root: Node, grad: float = 1.0) -> Iterator[Step]:
 def backward_pass(root: Node, grad: float = 1.0) -> None:
     """Add grad·∂root/∂x to `x.grad` for every x in the graph of `root`.
 
-    Each leaf's `.grad` changes once, from its value before the call to its value after: the
-    leaves' sums are gathered aside and added at the end, so another thread reading them (an
-    optimiser step) sees one or the other. A node inside the graph gathers its sum in its own
-    `.grad` slot, from 0, which is what makes the pass fast; when one already holds a gradient
-    (backward run twice), every sum is gathered aside instead (`walk`). Either way the call
-    adds exactly its own contributions: a second call adds as much as the first.
+    The grads already on the graph are set aside and added back at the end, so that this call
+    sends on only its own contributions: a second call adds exactly as much as the first. Until
+    the pass ends, `.grad` of the graph's nodes reads as before it (`node.showing_before`), so
+    another thread sees each grad before the pass or after it, never 0 nor a part of a sum.
     """
     if not _fast.plain and _state().anomaly:
         _checked_backward(root, grad)
         return
-    leaves: dict[Node, float] = {}
-    order = topological_order(root, leaves)
+    order, nodes = order_and_nodes(root)
     with _lock:
-        for node in order:
-            if node.grad and node._a is not None:
-                for step in walk(root, grad):  # each node's sum is complete at its step
-                    step.node.grad += step.grad
-                return
-        # `walk`, with each inner node's upstream sum kept in its own `.grad` slot (no
-        # dictionary) and the stored local derivatives read from the slots (node.py's layout)
-        if root._a is None:
-            leaves[root] = grad
-        else:
-            root.grad = grad
-        for node in reversed(order):
-            a = node._a
-            if a is None:
-                continue
-            g = node.grad
-            db = node._db
-            if db is not None:  # two parents
-                if a._a is None:
-                    leaves[a] += g * node._da
+        # `walk`, with each node's upstream sum kept in its own `_grad` slot (no dictionary)
+        # and the stored local derivatives read from the slots (node.py has the layout).
+        held = {node: node._grad for node in order if node._grad}
+        with showing_before(nodes, held):
+            for node in held:
+                node._grad = 0.0
+            root._grad = grad
+            for node in reversed(order):
+                a = node._a
+                if a is None:
+                    continue
+                g = node._grad
+                db = node._db
+                if db is not None:  # two parents
+                    a._grad += g * node._da
+                    node._b._grad += g * db
+                elif type(a) is tuple:  # more than two
+                    for p, d in zip(a, node._da):
+                        p._grad += g * d
                 else:
-                    a.grad += g * node._da
-                b = node._b
-                if b._a is None:
-                    leaves[b] += g * db
-                else:
-                    b.grad += g * db
-            elif type(a) is tuple:  # more than two
-                for p, d in zip(a, node._da):
-                    if p._a is None:
-                        leaves[p] += g * d
-                    else:
-                        p.grad += g * d
-            elif a._a is None:
-                leaves[a] += g * node._da
-            else:
-                a.grad += g * node._da
-        for leaf, g in leaves.items():
-            leaf.grad += g
+                    a._grad += g * node._da
+            for node, g in held.items():
+                node._grad += g
 
 
 def _checked_backward(root: Node, grad: float) -> None:
@@ -137,11 +118,11 @@ def _checked_backward(root: Node, grad: float) -> None:
                 )
         steps.append(step)
     with _lock:
-        for step in steps:
-            step.node.grad += step.grad
+        for step in steps:  # each node's grad changes once, to its new value
+            step.node._grad += step.grad
 
 
 def zero_grad(root: Node) -> None:
     """Set `grad` to 0 on every node of the graph of `root`."""
     for node in topological_order(root):
-        node.grad = 0.0
+        node._grad = 0.0

@@ -2,12 +2,12 @@
 
 This module owns the layout: `write` is the one function that sets a node's op, parents, local
 derivatives and folded number (`value.py` inlines it on its fast path, under a test that the
-two agree); `order` and `backward` read the slots directly (their speed is that of the slot
-reads); everything else reads the properties. A node holds no closure, so a graph is freed by
-reference counting as soon as its root goes. A node of one or two parents keeps them and their
-local derivatives in its own slots rather than in tuples: each node is then one object for the
-cyclic garbage collector to track, not two or three, which was most of its cost while a graph
-is built.
+two agree); `order` and `backward` read and write the slots directly (their speed is that of
+the slot accesses); everything else goes through the properties. A node holds no closure, so a
+graph is freed by reference counting as soon as its root goes. A node of one or two parents
+keeps them and their local derivatives in its own slots rather than in tuples: each node is
+then one object for the cyclic garbage collector to track, not two or three, which was most of
+its cost while a graph is built.
 
 A node is `_op(_a, _b)`: the op's entry applied to its first and second input, each slot with
 one meaning whatever the node:
@@ -30,12 +30,18 @@ and shown only when drawn.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .ops import Op
 
 _EMPTY: tuple = ()
+
+# While a backward pass changes the grads of a graph, `.grad` reads of that graph's nodes give
+# their values from before the pass (the pass's graph, and its nonzero grads from before it):
+# another thread sees each grad before or after the pass, never a part of it (`backward.py`).
+_before: tuple[set, dict] | None = None
 
 
 class Node:
@@ -46,17 +52,32 @@ class Node:
         "_b": "The op's second input: a parent, or the number folded into the op, or None.",
         "_da": "∂node/∂_a (a tuple with a tuple _a).",
         "_db": "∂node/∂_b when _b is a parent, else None.",
+        "_grad": "The gradient itself; `grad` reads it (as before a pass that is running).",
         "_op": "The op-table entry that made the node; None for a leaf (see autograd/node.py).",
         "data": "The float this node holds: its value (assign to it to change a leaf).",
-        "grad": "∂(the output backward ran from)/∂(this node), summed over every backward call "
-        "since the last zero_grad(); 0.0 until then.",
         "label": "A name shown in drawings, traces and error messages ('' for none).",
     }
 
     data: float
-    grad: float
     label: str
+    _grad: float
     _op: Op | None
+
+    @property
+    def grad(self) -> float:
+        """∂(the output backward ran from)/∂(this node), summed over every backward call since
+        the last zero_grad(); 0.0 until then. Read while another thread's backward pass changes
+        it, it is its value from before that pass."""
+        # No eval-breaker check between reading `_before` and the slot (no call, no jump
+        # back), so under the GIL a pass cannot start or end between the two reads.
+        before = _before
+        if before is not None and self in before[0]:
+            return before[1].get(self, 0.0)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        self._grad = value
 
     @property
     def parents(self) -> tuple[Node, ...]:
@@ -98,6 +119,18 @@ class Node:
         """The op's display name, with its folded number (`*2`, `softmax[1]`); "" for a leaf."""
         op = self._op
         return "" if op is None else op.show(self.param)
+
+
+@contextmanager
+def showing_before(nodes: set, grads: dict) -> Iterator[None]:
+    """Inside: `.grad` of each of `nodes` reads as in `grads` (0.0 where absent), whatever the
+    slots hold; for a backward pass, which holds the lock that makes passes take turns."""
+    global _before
+    _before = (nodes, grads)
+    try:
+        yield
+    finally:
+        _before = None
 
 
 def write(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from .node import Node
 
 
-def topological_order(root: Node, leaves: dict[Node, float] | None = None) -> list[Node]:
-    """Every node `root` depends on, each after all of its parents; `root` comes last.
+def topological_order(root: Node) -> list[Node]:
+    """Every node `root` depends on, each after all of its parents; `root` comes last."""
+    return order_and_nodes(root)[0]
 
-    With `leaves`, each leaf of the graph is also entered in it with 0.0 (backward gathers the
-    leaves' sums there).
-    """
+
+def order_and_nodes(root: Node) -> tuple[list[Node], set[Node]]:
+    """`topological_order(root)`, and the same nodes as a set (the walk gathers it anyway)."""
     order: list[Node] = []
     emit = order.append
     # A depth-first walk on one stack. A node seen for the first time goes back on the stack
@@ -33,8 +34,6 @@ def topological_order(root: Node, leaves: dict[Node, float] | None = None) -> li
         a = node._a
         if a is None:
             emit(node)
-            if leaves is not None:
-                leaves[node] = 0.0
             continue
         push(node)
         push(None)
@@ -49,4 +48,4 @@ def topological_order(root: Node, leaves: dict[Node, float] | None = None) -> li
             continue
         if a not in seen:
             push(a)
-    return order
+    return order, seen

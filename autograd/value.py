@@ -43,7 +43,7 @@ def _node(data: float, op: Op, a: Value, da: float, b: object = None, db: object
     the number folded into the op (or None) with `db` None."""
     out = _new(Value)
     out.data = data
-    out.grad = 0.0
+    out._grad = 0.0
     out.label = ""
     if _fast.plain:
         # node.write, inlined for one or two parents (most of every graph): `_b` is the second
@@ -63,7 +63,7 @@ def _nary(data: float, op: Op, parents: tuple, local_grads: tuple, param: object
     """A new node of any number of parents, `local_grads[i]` = ∂out/∂parents[i]."""
     out = _new(Value)
     out.data = data
-    out.grad = 0.0
+    out._grad = 0.0
     out.label = ""
     if _fast.plain and len(parents) > 2:
         # node.write, inlined for more than two parents
@@ -128,7 +128,7 @@ class Value(Node):
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
         self.data = x
-        self.grad = 0.0
+        self._grad = 0.0
         self.label = label
         write(self, None)
 
