@@ -4,7 +4,7 @@ wording everywhere: the engine's rooms and `nn` import these rather than writing
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -21,15 +21,21 @@ def short_repr(value: object) -> str:
 
 
 def positive_int(what: str, n: object, least: int = 1) -> int:
-    """`n` itself if it is an int ≥ `least` (a bool is not); else ValueError naming `what`."""
+    """`n` itself if it is an int ≥ `least` (a bool is not): by default a positive int, with
+    `least=0` a count that may be 0; else ValueError naming `what`."""
     if isinstance(n, bool) or not isinstance(n, int) or n < least:
         kind = "a positive int" if least == 1 else f"an int ≥ {least}"
         raise ValueError(f"{what} must be {kind}, not {short_repr(n)}")
     return n
 
 
+def known_name(kind: str, name: object, names: Collection[str]) -> str:
+    """`name` if it is one of `names`; else ValueError naming the `kind` and listing `names`."""
+    if isinstance(name, str) and name in names:
+        return name
+    raise ValueError(f"unknown {kind} {short_repr(name)}; known: {', '.join(names)}")
+
+
 def lookup(kind: str, name: object, table: Mapping[str, T]) -> T:
-    """`table[name]`; else ValueError naming the `kind` of thing and listing the known names."""
-    if isinstance(name, str) and name in table:
-        return table[name]
-    raise ValueError(f"unknown {kind} {short_repr(name)}; known: {', '.join(table)}")
+    """`table[name]`, the part of that `kind` called `name`; else `known_name`'s ValueError."""
+    return table[known_name(kind, name, table)]

@@ -10,7 +10,7 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 
-from autograd.arguments import positive_int
+from autograd.arguments import lookup, positive_int
 
 
 def _rng(seed: int | random.Random | None) -> random.Random:
@@ -148,9 +148,7 @@ def make_regression_1d(
     X holds one-element lists [xₙ], so `model(X[n])` works for an MLP with nin = 1.
     """
     if isinstance(f, str):
-        if f not in CURVES:
-            raise ValueError(f"unknown curve {f!r}; known: {', '.join(CURVES)} or a callable")
-        f = CURVES[f]
+        f = lookup("curve", f, CURVES)
     elif not callable(f):
         raise ValueError(f"f must be a callable or a curve name, not {f!r}")
     n = positive_int("n", n)
