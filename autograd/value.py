@@ -133,6 +133,7 @@ class Value(Node):
         write(self, None)
 
     def __repr__(self) -> str:
+        """Value(data, grad=…, label=…, op=…): the label and op where there are."""
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={self.op!r}" if self._op is not None else ""
         return f"Value({self.data!r}, grad={self.grad!r}{label}{op})"
