@@ -43,7 +43,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         nout: int = 1,
     ) -> None:
-        positive_int("nin", nin)
+        self.nin = positive_int("nin", nin)
         positive_int("nout", nout)
         self._h = _activations.get(activation)
         self.activation = activation

@@ -7,13 +7,14 @@ errors; the tables are `autograd.trace`'s, as text, Markdown or LaTeX.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from autograd import trace
 
-from .command import RunError, UsageError, subcommand
-from .expr import BindingError, DomainError, ExprError, parse
-from .graph_cmd import assignments, parse_at, read_stdin_expr
+from .command import UsageError, subcommand
+from .expr_cmd import assignments, at_point, parse_at, read_expr, report_not_finite
+from .graph_cmd import add_expr_and_point
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -31,29 +32,23 @@ def parse_tangent(items: Sequence[str] | None, variables: Sequence[str]) -> dict
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    """Build EXPR at --at and print its primal and adjoint traces (and the tangent trace)."""
-    text = read_stdin_expr() if args.expr == "-" else args.expr
-    try:
-        expr = parse(text)
-    except ExprError as e:
-        raise UsageError(f"rejected expression: {e}") from None
+    """Build EXPR at --at and print its primal and adjoint traces (and the tangent trace);
+    exit status 1 (after printing) when the value or a derivative is inf or NaN."""
+    _, expr = read_expr(args)
     at = parse_at(args.at)
     seed = parse_tangent(args.tangent, expr.variables)
     if args.digits is not None and not 0 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits}: give 0 to 17 decimals")
-    try:
-        h, leaves = expr.evaluate(at)
-    except BindingError as e:
-        known = ", ".join(expr.variables) or "none"
-        raise UsageError(f"{e} (the expression's variables: {known})") from None
-    except DomainError as e:
-        raise RunError(str(e)) from None
+    h, leaves = at_point(expr, at)
     t = trace(h, expr.output_name)
     tables = [t]
     if seed:
         tables.append(t.tangent({leaves[name]: x for name, x in seed.items()}))
     print("\n".join(getattr(table, args.format)(args.digits) for table in tables), end="")
-    return 0
+    sys.stdout.flush()
+    grad = dict(zip(t.inputs, t.grads))
+    grads = {name: grad[leaf] for name, leaf in leaves.items() if leaf in grad}
+    return report_not_finite("trace", expr, h, grads)
 
 
 def add_to(sub: argparse._SubParsersAction) -> None:
@@ -78,18 +73,7 @@ def add_to(sub: argparse._SubParsersAction) -> None:
             '  chainrule trace "exp((2*x+3)**2)" --at x=0.1 --format latex --digits 3'
         ),
     )
-    p.add_argument(
-        "expr",
-        metavar="EXPR",
-        help="the expression, quoted for the shell, or - to read it from standard input",
-    )
-    p.add_argument(
-        "--at",
-        action="append",
-        metavar="NAME=NUMBER,...",
-        help="the point: values of the variables, comma-separated; may be repeated "
-        "(default: none, for an expression without variables)",
-    )
+    add_expr_and_point(p)
     p.add_argument(
         "--tangent",
         action="append",
