@@ -74,7 +74,8 @@ def _nary(data: float, op: Op, parents: tuple, local_grads: tuple, param: object
 
 
 def _unusual(out: Value, op: Op, parents: tuple, local_grads: tuple, param: object) -> Value:
-    """`out` made while some thread is in `no_grad` or `detect_anomaly`: this thread's modes."""
+    """`out` made while some thread is in `no_grad` or `detect_anomaly` or taking a trace:
+    this thread's modes."""
     mode = _state()
     if mode.anomaly and not math.isfinite(out.data):
         inputs = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
@@ -90,6 +91,8 @@ def _unusual(out: Value, op: Op, parents: tuple, local_grads: tuple, param: obje
         (out._a, out._b), (out._da, out._db) = parents, local_grads
     else:
         out._a, out._da, out._b, out._db = parents, local_grads, MANY, param
+    if mode.tape is not None:  # a trace of a function is being taken (`mode.taping`)
+        mode.tape.append(out)
     return out
 
 

@@ -299,9 +299,9 @@ def test_trace_prints_baydin_tables(tmp_path: Path) -> None:
         assert title in out
     assert "v₁  = ln v₋₁   = 0.6931471805599453" in out
     assert f"= {11.652071455223084!r}" in out
-    assert "∂h/∂x1 = v̄₋₁" in out and "= 5.5" in out
+    assert re.search(r"x̄1 += v̄₋₁ += 5\.5", out)  # the output is y, as in the API
     assert f"= {2 - math.cos(5)!r}" in out
-    assert re.search(r"ḣ +=  *v̇₅ += 5\.5", out)
+    assert re.search(r"ẏ +=  *v̇₅ += 5\.5", out)
 
 
 def test_trace_formats_and_digits(tmp_path: Path) -> None:

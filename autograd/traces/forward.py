@@ -9,7 +9,7 @@ f: Rⁿ → Rᵐ forward mode takes n sweeps for the Jacobian and reverse mode m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..functional import _derivatives, grad
 from ..mode import enable_grad
@@ -117,12 +117,24 @@ def jvp(
     return (values[0], ds[0]) if single else (values, ds)
 
 
-class Jacobian(NamedTuple):
-    """∂fᵢ/∂xⱼ as rows i, and how many sweeps it took (n forward, m reverse)."""
+class Jacobian(list):
+    """∂fᵢ/∂xⱼ: indexes and iterates as its matrix, J[i][j] (rows i, one per output), and says
+    how many sweeps it took (`sweeps`: n forward, m reverse) and in which `mode`."""
 
-    matrix: list[list[float]]
-    sweeps: int
-    mode: str
+    __slots__ = ("mode", "sweeps")
+
+    def __init__(self, matrix: Sequence[Sequence[float]], sweeps: int, mode: str) -> None:
+        super().__init__(list(row) for row in matrix)
+        self.sweeps = sweeps
+        self.mode = mode
+
+    @property
+    def matrix(self) -> list[list[float]]:
+        """The rows, as a plain list of lists."""
+        return [list(row) for row in self]
+
+    def __repr__(self) -> str:
+        return f"Jacobian({list.__repr__(self)}, sweeps={self.sweeps}, mode={self.mode!r})"
 
 
 def jacobian(

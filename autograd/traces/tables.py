@@ -127,13 +127,21 @@ class Style:
             return f"{head}_{{{i}}}"
         return "v" + {"": "", "bar": "\u0304", "dot": "\u0307"}[mark] + str(i).translate(_SUB)
 
-    def output(self, name: str, mark: str = "") -> str:
-        """The output's name: y, ȳ (mark "bar"), ẏ (mark "dot")."""
+    def name(self, name: str, mark: str = "") -> str:
+        """An input's or output's name: y, and its adjoint ȳ (mark "bar") or tangent ẏ (mark
+        "dot"); the mark sits over the name's leading letters: x̄1 (Baydin's x̄₁), n̄ū."""
         if self.latex:
             text = self.label(name)
             return {"": text, "bar": rf"\bar{{{text}}}", "dot": rf"\dot{{{text}}}"}[mark]
-        mark = {"": "", "bar": "\u0304", "dot": "\u0307"}[mark]
-        return unicodedata.normalize("NFC", plain(name) + mark)  # ȳ, ẏ as one character
+        text = plain(name)
+        if not mark or not text:
+            return text
+        if not text[0].isalpha():  # no letter to carry the mark: <a> → bar(<a>)
+            return f"{mark}({text})"
+        combining = {"bar": "\u0304", "dot": "\u0307"}[mark]
+        letters = next((k for k, ch in enumerate(text) if not ch.isalpha()), len(text)) or 1
+        marked = "".join(ch + combining for ch in text[:letters])
+        return unicodedata.normalize("NFC", marked) + text[letters:]  # ȳ as one character
 
     def partial(self, k: int, i: int) -> str:
         if self.latex:
@@ -150,21 +158,30 @@ class Style:
         return r"\cdot" if self.latex else "·"
 
     def factor(self, formula: str) -> str:
-        """A formula as the factor of a product: in parentheses unless it is one term."""
+        """A formula as the factor of a product: in parentheses unless it is one term without
+        a sign (v̄₅ · (−1), as Baydin writes it)."""
         flat = formula if not self.latex else latex_to_text(formula)
-        if " " not in flat or _ONE_TERM.fullmatch(flat):
+        if not flat.startswith("−") and (" " not in flat or _ONE_TERM.fullmatch(flat)):
             return formula
         return rf"\left({formula}\right)" if self.latex else f"({formula})"
 
     def number(self, x: float) -> str:
+        """A value, to `digits` decimals or in full; in text its sign is the formulas' minus
+        sign (−), in LaTeX the ASCII one that maths mode typesets as a minus."""
         if math.isnan(x) or math.isinf(x):
             if self.latex:
                 return r"\text{nan}" if math.isnan(x) else ("-" if x < 0 else "") + r"\infty"
-            return repr(x)
-        if self.digits is None or x.is_integer():
-            return fmt(x)
-        shown = f"{x:.{self.digits}f}"
-        return shown.rstrip("0").rstrip(".") if "." in shown else shown
+            shown = repr(x)
+        elif self.digits is None or x.is_integer():
+            shown = fmt(x)
+        else:
+            shown = f"{x:.{self.digits}f}"
+            shown = shown.rstrip("0").rstrip(".") if "." in shown else shown
+            if shown == "-0":  # −0.0001 to 3 decimals: 0, not −0
+                shown = "0"
+        if self.latex or not shown.startswith("-"):
+            return shown
+        return "−" + shown[1:]
 
     def formula(self, template: Any, operands: list[str], c: Any, y: str, ds: tuple) -> Any:
         """An op-table template filled in with the operands' names: a str, or for the
