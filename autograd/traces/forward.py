@@ -55,9 +55,18 @@ def tangents(
 
 
 def _leaves(inputs: Sequence[Value | float], who: str) -> list[Value]:
+    """The inputs as Values (numbers become leaves); one Value given twice is refused: each
+    input has a tangent (a column of the Jacobian) of its own, which one node cannot carry."""
     xs = []
+    seen: dict[Value, int] = {}
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
+            if x in seen:
+                raise ValueError(
+                    f"{who}: inputs[{seen[x]}] and inputs[{i}] are the same Value; each input "
+                    "is differentiated on its own, so pass it once (or a copy, Value(x.data))"
+                )
+            seen[x] = i
             xs.append(x)
             continue
         f = as_float(x)

@@ -3,7 +3,8 @@
 One assignment per primal row, then one per adjoint row. So that the code computes what the
 engine computes, value, gradient and error, at any input:
 - a row of + − × ÷ (and their forms with a number folded in, and negation) is written with the
-  Python operator, which is what the engine runs for them too (`value.py`);
+  Python operator, which is what the engine runs for them too (`value.py`); the piecewise ops
+  (abs, relu, leaky_relu) with their entries' templates, which branch as the forwards do;
 - the n-ary rows (sum, mean, dot, logsumexp, softmax) use their entries' code templates, which
   call the engine's correctly rounded `fsum` and its own logsumexp and softmax forwards; the
   outputs of one softmax share one call of its forward (it computes them all at once);
