@@ -129,7 +129,7 @@ class Style:
 
     def name(self, name: str, mark: str = "") -> str:
         """An input's or output's name: y, and its adjoint ȳ (mark "bar") or tangent ẏ (mark
-        "dot"); the mark sits over the name's leading letters: x̄1 (Baydin's x̄₁), n̄ū."""
+        "dot"); the mark sits over the name's leading letters: x̄1 (Baydin's x̄₁), n̅u̅."""
         if self.latex:
             text = self.label(name)
             return {"": text, "bar": rf"\bar{{{text}}}", "dot": rf"\dot{{{text}}}"}[mark]
@@ -138,10 +138,12 @@ class Style:
             return text
         if not text[0].isalpha():  # no letter to carry the mark: <a> → bar(<a>)
             return f"{mark}({text})"
-        combining = {"bar": "\u0304", "dot": "\u0307"}[mark]
-        letters = next((k for k, ch in enumerate(text) if not ch.isalpha()), len(text)) or 1
+        letters = next((k for k, ch in enumerate(text) if not ch.isalpha()), len(text))
+        # one letter: a macron, composed where Unicode has the letter (ȳ, x̄); a word: an
+        # overline on each letter, which fonts join into one bar (n̅u̅)
+        combining = {"bar": "\u0304" if letters == 1 else "\u0305", "dot": "\u0307"}[mark]
         marked = "".join(ch + combining for ch in text[:letters])
-        return unicodedata.normalize("NFC", marked) + text[letters:]  # ȳ as one character
+        return unicodedata.normalize("NFC", marked) + text[letters:]
 
     def partial(self, k: int, i: int) -> str:
         if self.latex:
