@@ -248,6 +248,19 @@ def test_recording_leaves_the_fast_path_as_it_was() -> None:
     assert [r.node.op for r in outer.rows[1:]] == ["sin", "*2"]
     assert [r.node.op for r in inner[0].rows[1:]] == ["exp"]
     assert mode.fast.plain
+    with autograd.no_grad():  # a trace records f's ops even so; f's own no_grad is kept
+        t = trace(lambda x: x.exp() * x, 1.0)
+        assert autograd.is_grad_enabled() is False
+    assert [r.node.op for r in t.rows[1:]] == ["exp", "*"] and t.grads == [2 * math.e]
+
+    def g(x):
+        with autograd.no_grad():
+            c = x * 3  # a constant for the trace: a leaf
+        return x * c
+
+    t = trace(g, 2.0)
+    assert t.input_names == ["x", ""] and t.grads == [6.0, 2.0]
+    assert mode.fast.plain
 
 
 def test_other_threads_ops_are_not_recorded() -> None:

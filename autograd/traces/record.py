@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..mode import taping
+from ..mode import enable_grad, taping
 from ..node import Node
 from ..value import Value, as_float
 
@@ -242,7 +242,7 @@ def of_function(f: Callable[..., Any], inputs: tuple, named: dict[str, Any]) -> 
                 "differentiated on its own, so pass it once (or a copy: Value(x.data))"
             )
         seen[v] = name
-    with taping() as tape:
+    with enable_grad(), taping() as tape:  # a trace records, even inside no_grad
         out = f(*args, **kwargs)
     outputs, names = split_outputs(out, who)
     arguments = [v for v, _ in pairs]

@@ -177,9 +177,12 @@ class Trace(Shown):
 
     @property
     def grads(self) -> list[float]:
-        """∂y/∂x for each input x (one output): the last adjoint of each input row."""
+        """∂y/∂x for each input x (one output), summed in the order backward sums them, so
+        equal to `grad` to the last bit. (The tables' reverse program order adds a row's
+        contributions in another order, which may differ in the last bit where three or more
+        meet.)"""
         self._single("grads")
-        return self.adjoint().grads
+        return self._adjoint([1.0], "backward")[1]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -252,9 +255,9 @@ class Trace(Shown):
             return [r.node for r in reversed(self.rows[len(self.inputs) :])]
         if self._backward is None:
             outs = [self.row(i).node for i in self.outputs]
-            if len(outs) == 1 and self.order == "evaluation":
+            if len(outs) == 1:
                 walked = topological_order(outs[0])  # exactly the order backward walks
-            else:
+            else:  # as one backward pass over the outputs' joint graph would walk it
                 walked = record.evaluation_order(outs, set(self.inputs))
             self._backward = [n for n in reversed(walked) if self.index.get(n, 0) > 0]
         return self._backward
