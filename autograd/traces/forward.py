@@ -41,7 +41,7 @@ def tangents(
     """
     dot: dict[Node, Any] = dict(seed)
     for node in order:
-        if node._op is None or node in seed:
+        if node.primitive is None or node in seed:
             continue
         ds = _derivatives(node) if create_graph else node.local_grads
         total = None

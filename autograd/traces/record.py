@@ -131,7 +131,7 @@ def _leaves_by_first_use(inner: Sequence[Node], skip: set[Node]) -> list[Node]:
     found: dict[Node, None] = {}
     for node in inner:
         for p in node.parents:
-            if p._op is None and p not in skip:
+            if p.primitive is None and p not in skip:
                 found.setdefault(p)
     return list(found)
 
@@ -139,8 +139,8 @@ def _leaves_by_first_use(inner: Sequence[Node], skip: set[Node]) -> list[Node]:
 def of_values(outputs: list[Node], names: list[str] | None, name: str | None) -> Taken:
     """The trace of a graph that exists: rows in evaluation order, leaves as inputs."""
     order = evaluation_order(outputs, set())
-    inputs = [n for n in order if n._op is None]
-    inner = [n for n in order if n._op is not None]
+    inputs = [n for n in order if n.primitive is None]
+    inner = [n for n in order if n.primitive is not None]
     input_names = [_name_of(n) for n in inputs]
     if names is None:
         names = [name] if name is not None else output_names(len(outputs), input_names)
@@ -248,11 +248,11 @@ def of_function(f: Callable[..., Any], inputs: tuple, named: dict[str, Any]) -> 
     arguments = [v for v, _ in pairs]
     stop = set(arguments)
     order = evaluation_order(outputs, stop)
-    inner = [n for n in order if n._op is not None and n not in stop]
+    inner = [n for n in order if n.primitive is not None and n not in stop]
     inner = _program_order(inner, tape)
     free = _leaves_by_first_use(inner, stop)
     for n in outputs:  # an output that is a leaf of its own (a constant) is an input too
-        if n._op is None and n not in stop and n not in free:
+        if n.primitive is None and n not in stop and n not in free:
             free.append(n)
     input_names = [name for _, name in pairs] + [_name_of(n) for n in free]
     if names is None:
