@@ -4,7 +4,8 @@ A table is a title, its column headers and its rows; each cell is built twice by
 once as plain text (Unicode: v₋₁, v̄₃, ∂v₂/∂v₀) and once as LaTeX. Markdown and HTML escape the
 plain text; LaTeX escapes labels inside the cells it builds. Labels are the one text that comes
 from users, so every format escapes them (and control characters such as newlines are shown as
-escapes everywhere).
+escapes everywhere). `Shown` is what a trace and its sweeps share: their tables in every format,
+`print()` as text, HTML in notebooks, and a short `repr`.
 """
 
 from __future__ import annotations
@@ -299,3 +300,64 @@ def latex(tables: Sequence[Table]) -> str:
         out.append(r"\end{tabular}")
         out.append("")
     return "\n".join(out)
+
+
+# ---- what is shown as tables ---------------------------------------------------------------
+
+
+def check_digits(digits: object) -> int | None:
+    """`digits` as the tables take it: None (every digit) or an int from 0 to 17."""
+    if digits is None:
+        return None
+    if isinstance(digits, bool) or not isinstance(digits, int):
+        raise TypeError(
+            f"digits must be an int (decimals shown) or None, not {type(digits).__name__} "
+            f"{digits!r}"
+        )
+    if not 0 <= digits <= 17:
+        raise ValueError(f"digits must be from 0 to 17 (decimals shown), not {digits}")
+    return digits
+
+
+class Shown:
+    """Shown as tables, from `_tables(style)`: aligned text for print() and str(), HTML in
+    notebooks, Markdown and LaTeX for slides and papers; repr() is a short summary."""
+
+    def _tables(self, style: Style) -> list[Table]:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def tables(self, digits: int | None = None) -> list[Table]:
+        """The tables, each a title, headers and rows of plain-text cells."""
+        return self._tables(Style("text", check_digits(digits)))
+
+    def text(self, digits: int | None = None) -> str:
+        """The tables as aligned text (values to `digits` decimals, or all)."""
+        return text(self._tables(Style("text", check_digits(digits))))
+
+    def markdown(self, digits: int | None = None) -> str:
+        """The tables as Markdown, every cell escaped."""
+        return markdown(self._tables(Style("text", check_digits(digits))))
+
+    def latex(self, digits: int | None = None) -> str:
+        """The tables as LaTeX `tabular`s (labels escaped)."""
+        return latex(self._tables(Style("latex", check_digits(digits))))
+
+    def _repr_html_(self) -> str:
+        return html_tables(self._tables(Style("text")))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self._summary()
+
+
+def few(items: Sequence[str], limit: int = 4, width: int = 24) -> str:
+    """`a, b, c` or `a, b, c, … (40 in all)`, each item cut to `width` characters."""
+    shown = [plain(s) if len(s) <= width else plain(s[: width - 1]) + "…" for s in items]
+    if len(shown) <= limit:
+        return ", ".join(shown)
+    return ", ".join(shown[: limit - 1]) + f", … ({len(shown)} in all)"

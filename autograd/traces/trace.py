@@ -22,9 +22,10 @@ from typing import NamedTuple
 from ..node import Node
 from ..order import topological_order
 from ..value import as_float
-from . import record, replay, tables
+from . import record, replay
 from .forward import Jacobian, tangents
-from .tables import Style, Table
+from .sweeps import Adjoint, AdjointRow, Tangent, TangentRow
+from .tables import Shown, Style, Table, few
 
 ORDERS = ("program", "backward")
 
@@ -37,87 +38,6 @@ class Row(NamedTuple):
     parents: tuple[int, ...]
     value: float
     local: tuple[float, ...]
-
-
-class AdjointRow(NamedTuple):
-    """v̄_target (+)= v̄_source · ∂v_source/∂v_target, or a seed v̄_target (+)= ȳ_output;
-    `value` is v̄_target after the row."""
-
-    target: int
-    source: int | None  # None: a seed row
-    operand: int  # which operand of the source the target is
-    local: float
-    value: float
-    accumulates: bool  # adds to an earlier partial sum
-    output: int | None = None  # a seed row: which output's seed
-
-
-class TangentRow(NamedTuple):
-    """v̇ᵢ = Σⱼ ∂vᵢ/∂vⱼ · v̇ⱼ over the operands that carry a tangent (`terms`: operand positions)."""
-
-    index: int
-    terms: tuple[int, ...]
-    value: float
-
-
-def check_digits(digits: object) -> int | None:
-    """`digits` as the tables take it: None (every digit) or an int from 0 to 17."""
-    if digits is None:
-        return None
-    if isinstance(digits, bool) or not isinstance(digits, int):
-        raise TypeError(
-            f"digits must be an int (decimals shown) or None, not {type(digits).__name__} "
-            f"{digits!r}"
-        )
-    if not 0 <= digits <= 17:
-        raise ValueError(f"digits must be from 0 to 17 (decimals shown), not {digits}")
-    return digits
-
-
-class Shown:
-    """Shown as tables, from `_tables(style)`: aligned text for print() and str(), HTML in
-    notebooks, Markdown and LaTeX for slides and papers; repr() is a short summary."""
-
-    def _tables(self, style: Style) -> list[Table]:
-        raise NotImplementedError
-
-    def _summary(self) -> str:
-        raise NotImplementedError
-
-    def tables(self, digits: int | None = None) -> list[Table]:
-        """The tables, each a title, headers and rows of plain-text cells."""
-        return self._tables(Style("text", check_digits(digits)))
-
-    def text(self, digits: int | None = None) -> str:
-        """The tables as aligned text (values to `digits` decimals, or all)."""
-        return tables.text(self._tables(Style("text", check_digits(digits))))
-
-    def markdown(self, digits: int | None = None) -> str:
-        """The tables as Markdown, every cell escaped."""
-        return tables.markdown(self._tables(Style("text", check_digits(digits))))
-
-    def latex(self, digits: int | None = None) -> str:
-        """The tables as LaTeX `tabular`s (labels escaped)."""
-        return tables.latex(self._tables(Style("latex", check_digits(digits))))
-
-    def _repr_html_(self) -> str:
-        return tables.html_tables(self._tables(Style("text")))
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def __repr__(self) -> str:
-        return self._summary()
-
-
-def _few(items: Sequence[str], limit: int = 4, width: int = 24) -> str:
-    """`a, b, c` or `a, b, c, … (40 in all)`, each item cut to `width` characters."""
-    shown = [
-        tables.plain(s) if len(s) <= width else tables.plain(s[: width - 1]) + "…" for s in items
-    ]
-    if len(shown) <= limit:
-        return ", ".join(shown)
-    return ", ".join(shown[: limit - 1]) + f", … ({len(shown)} in all)"
 
 
 class Trace(Shown):
@@ -150,7 +70,7 @@ class Trace(Shown):
         if len(self.outputs) != 1:
             raise ValueError(
                 f"Trace.{what}: this trace has {len(self.outputs)} outputs "
-                f"({_few(self.output_names)}); use .outputs, .values or .adjoint(seed)"
+                f"({few(self.output_names)}); use .outputs, .values or .adjoint(seed)"
             )
         return self.outputs[0]
 
@@ -215,7 +135,7 @@ class Trace(Shown):
                 f"{who}: seed keys are {kind} names or Values, not {type(key).__name__}"
             )
         if not found:
-            known = _few([n for n in names if n]) or "none named"
+            known = few([n for n in names if n]) or "none named"
             raise KeyError(f"{who}: {key!r:.60} is not an {kind} of this trace ({kind}s: {known})")
         if len(found) > 1:
             rows = ", ".join(
@@ -382,8 +302,8 @@ class Trace(Shown):
         names = [name or s.var(self.index[x]) for name, x in zip(self.input_names, self.inputs)]
         ops = len(self.rows) - len(self.inputs)
         return (
-            f"Trace of {_few(outs, 3, 60)} from {len(names)} input{'s' * (len(names) != 1)} "
-            f"({_few(names)}): {ops} op{'s' * (ops != 1)} in {self.order} order\n"
+            f"Trace of {few(outs, 3, 60)} from {len(names)} input{'s' * (len(names) != 1)} "
+            f"({few(names)}): {ops} op{'s' * (ops != 1)} in {self.order} order\n"
             "(print it for the tables; .text(digits=3), .markdown(), .latex(), .adjoint(seed), "
             ".tangent(seed))"
         )
@@ -425,134 +345,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-class Adjoint(Shown):
-    """A reverse adjoint trace: `rows`, `grads` (each input's adjoint x̄), `seeds`, `order`."""
-
-    def __init__(
-        self,
-        trace: Trace,
-        rows: list[AdjointRow],
-        grads: list[float],
-        seeds: list[float],
-        order: str,
-    ) -> None:
-        self.trace = trace
-        self.rows = rows
-        self.grads = grads
-        self.seeds = seeds
-        self.order = order
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, k: int) -> AdjointRow:
-        return self.rows[k]
-
-    def _title(self) -> str:
-        how = "reverse program order" if self.order == "program" else "in the order backward runs"
-        if self.order == "program" and self.trace.order == "evaluation":
-            how = "reverse evaluation order"
-        return f"Reverse adjoint trace ({how})"
-
-    def _tables(self, style: Style) -> list[Table]:
-        tr = self.trace
-        rows = []
-        dots = style.times()
-        formulas: dict[int, tuple[str, ...]] = {}
-        for a in self.rows:
-            target = style.var(a.target, "bar")
-            if a.source is None:
-                seed = style.name(tr.output_names[a.output], "bar")
-                rule = f"{target} + {seed}" if a.accumulates else seed
-                rows.append((target, rule, "", style.number(a.value)))
-                continue
-            if a.source not in formulas:
-                formulas[a.source] = tr._formula(style, tr.row(a.source))[1]
-            d = style.factor(formulas[a.source][a.operand])
-            source = style.var(a.source, "bar")
-            head = f"{target} + " if a.accumulates else ""
-            rule = f"{head}{source} {dots} {style.partial(a.source, a.target)}"
-            rows.append((target, rule, f"{head}{source} {dots} {d}", style.number(a.value)))
-        for k, (x, g) in enumerate(zip(tr.inputs, self.grads)):
-            bar = style.var(tr.index[x], "bar")
-            name = tr._input_name(k, style, "bar")
-            rows.append(
-                (name, bar, "", style.number(g)) if name else (bar, "", "", style.number(g))
-            )
-        headers = ("adjoint", "rule", "with the local derivative", "value")
-        return [Table(self._title(), headers, rows)]
-
-    def _summary(self) -> str:
-        s = Style("text")
-        tr = self.trace
-        seeds = [f"{s.name(n, 'bar')} = {s.number(v)}" for n, v in zip(tr.output_names, self.seeds)]
-        grads = [
-            f"{s.name(n, 'bar') if n else s.var(tr.index[x], 'bar')} = {s.number(g)}"
-            for n, x, g in zip(tr.input_names, tr.inputs, self.grads)
-        ]
-        return (
-            f"{self._title()}, {_few(seeds, 3)}: {_few(grads, 4, 40)}\n"
-            f"({len(self.rows)} rows; print it for the table)"
-        )
-
-
-class Tangent(Shown):
-    """A forward tangent trace: `rows` (v̇ᵢ for every row), `values` (ẏ of each output), `seeds`."""
-
-    def __init__(self, trace: Trace, rows: list[TangentRow], seeds: list[float]) -> None:
-        self.trace = trace
-        self.rows = rows
-        self.seeds = seeds
-        first = trace.rows[0].index if trace.rows else 0
-        self.values: list[float] = [rows[i - first].value for i in trace.outputs]
-
-    @property
-    def value(self) -> float:
-        """ẏ, the output's tangent (one output)."""
-        self.trace._single("value")
-        return self.values[0]
-
-    def _tables(self, style: Style) -> list[Table]:
-        tr = self.trace
-        dots = style.times()
-        out = []
-        for k, (t, r) in enumerate(zip(self.rows, tr.rows)):
-            lhs = style.var(t.index, "dot")
-            if t.index <= 0:
-                out.append((lhs, tr._input_name(k, style, "dot"), "", style.number(t.value)))
-                continue
-            if not t.terms:
-                out.append((lhs, "0", "", style.number(t.value)))
-                continue
-            _, ds = tr._formula(style, r)
-            rule = " + ".join(
-                f"{style.var(r.parents[j], 'dot')} {dots} {style.partial(t.index, r.parents[j])}"
-                for j in t.terms
-            )
-            with_d = " + ".join(
-                f"{style.var(r.parents[j], 'dot')} {dots} {style.factor(ds[j])}" for j in t.terms
-            )
-            out.append((lhs, rule, with_d, style.number(t.value)))
-        out += tr._output_rows(style, "dot", self.values)
-        headers = ("tangent", "rule", "with the local derivatives", "value")
-        return [Table("Forward tangent trace", headers, out)]
-
-    def _summary(self) -> str:
-        s = Style("text")
-        tr = self.trace
-        seeds = [
-            f"{s.name(n, 'dot') if n else s.var(tr.index[x], 'dot')} = {s.number(v)}"
-            for n, x, v in zip(tr.input_names, tr.inputs, self.seeds)
-        ]
-        outs = [f"{s.name(n, 'dot')} = {s.number(v)}" for n, v in zip(tr.output_names, self.values)]
-        return (
-            f"Forward tangent trace, {_few(seeds)}: {_few(outs, 3, 40)}\n(print it for the table)"
-        )
 
 
 def trace(target: object, *inputs: object, **named: object) -> Trace:
