@@ -63,6 +63,7 @@ class Trace(Shown):
         self.outputs: list[int] = [idx[o] for o in taken.outputs]
         self.output_names: list[str] = list(taken.output_names)
         self._backward: list[Node] | None = None
+        self._grads: list[float] | None = None
 
     # ---- one output: the names a single-output trace has always had ------------------------
 
@@ -102,7 +103,9 @@ class Trace(Shown):
         contributions in another order, which may differ in the last bit where three or more
         meet.)"""
         self._single("grads")
-        return self._adjoint([1.0], "backward")[1]
+        if self._grads is None:
+            self._grads = self._adjoint([1.0], "backward")[1]
+        return list(self._grads)
 
     def __len__(self) -> int:
         return len(self.rows)
