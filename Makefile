@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV := $(VENV)/.dev-installed
+PLOT := $(VENV)/.plot-installed
+NOTEBOOKS := $(VENV)/.notebooks-installed
 BENCH := $(VENV)/.bench-installed
 BROWSER := $(VENV)/.browser-installed
 SITE := $(VENV)/.site-installed
@@ -40,6 +42,15 @@ $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+# What a user's targets need, and no more: the demo's PNG plots, the notebooks' front end.
+$(PLOT): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[plot]'
+	touch $@
+
+$(NOTEBOOKS): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[notebooks]'
+	touch $@
+
 $(BENCH): pyproject.toml $(DEV)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	touch $@
@@ -62,7 +73,7 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-demo: $(DEV)
+demo: $(PLOT)
 	$(BIN)/chainrule demo
 
 # The committed pictures come from the wasm Graphviz installed with chainrule, whatever `dot` the
@@ -78,8 +89,9 @@ notebooks: $(DEV)
 site: $(SITE)
 	$(BIN)/python tests/site_build.py site
 
-# JupyterLab from the browser extra, on the notebooks, for this machine only; Ctrl-C stops it.
-lab: $(BROWSER)
+# JupyterLab with what the notebooks import (the notebooks extra), for this machine only;
+# Ctrl-C stops it.
+lab: $(NOTEBOOKS)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(BENCH)

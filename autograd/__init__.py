@@ -11,6 +11,8 @@ cannot share an environment.
 
 import importlib
 
+__version__ = "0.1.0"  # the package's version: pyproject.toml reads it from here, nn repeats it
+
 from .backward import Step, backward_steps, zero_grad
 from .functional import grad
 from .gradcheck import gradcheck, numerical_grad

@@ -75,6 +75,7 @@ class CausalSelfAttention(Module):
         if n_embd % n_head:
             raise ValueError(f"n_embd {n_embd} is not a multiple of n_head {n_head}")
         self.n_embd, self.n_head, self.head_dim = n_embd, n_head, n_embd // n_head
+        self.name = name
         rng = rng if rng is not None else random.Random()
         self.Wq, self.Wk, self.Wv, self.Wo = (
             Linear(n_embd, n_embd, f"W{w}{name}", std, rng) for w in "qkvo"

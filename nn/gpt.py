@@ -9,6 +9,7 @@ marks the start and the end, and the loss is the mean cross-entropy of each next
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Iterable, Sequence
 
@@ -19,7 +20,7 @@ from . import losses
 from .attention import CausalSelfAttention, KVCache
 from .embedding import Embedding, _size
 from .linear import Linear
-from .module import Module
+from .module import Module, short_repr
 from .norm import rmsnorm
 
 
@@ -44,8 +45,22 @@ class Vocabulary:
             raise ValueError(f"Vocabulary: character {e.args[0]!r} of {doc!r} is unknown") from None
 
     def decode(self, ids: Iterable[int]) -> str:
-        """The characters of ids, BOS left out."""
-        return "".join(self.chars[i] for i in ids if i != self.bos)
+        """The characters of ids, BOS left out; ValueError names an id outside 0..BOS."""
+        out = []
+        for k, i in enumerate(ids):
+            try:
+                j = operator.index(i) if not isinstance(i, bool) else None
+            except TypeError:
+                j = None
+            if j is None or not 0 <= j <= self.bos:
+                raise ValueError(
+                    f"Vocabulary.decode: ids[{k}] = {short_repr(i)} is not a token id: the ids "
+                    f"are the ints 0..{self.bos} ({len(self.chars)} characters, then BOS = "
+                    f"{self.bos})"
+                )
+            if j != self.bos:
+                out.append(self.chars[j])
+        return "".join(out)
 
 
 class MLPBlock(Module):
@@ -54,6 +69,8 @@ class MLPBlock(Module):
     def __init__(
         self, n_embd: int, name: str = "", std: float = 0.08, rng: random.Random | None = None
     ) -> None:
+        self.n_embd = _size("n_embd", n_embd)
+        self.name = name
         rng = rng if rng is not None else random.Random()
         self.up = Linear(n_embd, 4 * n_embd, f"Wup{name}", std, rng)
         self.down = Linear(4 * n_embd, n_embd, f"Wdown{name}", std, rng)

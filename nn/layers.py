@@ -48,7 +48,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         nout: int = 1,
     ) -> None:
-        _check_size("nin", nin)
+        self.nin = _check_size("nin", nin)
         _check_size("nout", nout)
         self._h = _activations.get(activation)
         self.activation = activation

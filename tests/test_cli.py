@@ -18,7 +18,7 @@ import pytest
 
 from nn.app.check_cmd import parse_ids
 from nn.app.cli import build_parser, main
-from nn.app.graph_cmd import parse_at
+from nn.app.expr_cmd import parse_at
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_NOTES = (ROOT / "nn" / "notes" / "__init__.py").exists()
@@ -177,7 +177,7 @@ def test_graph_bad_out_is_refused_before_work(tmp_path: Path) -> None:
     r = chainrule("graph", "x", "--at", "x=1", "--out", "graph", cwd=tmp_path)
     assert r.returncode == 2 and "suffix" in r.stderr
     r = chainrule("graph", "x", "--at", "x=1", "--out", "missing/g.svg", cwd=tmp_path)
-    assert r.returncode == 1 and "'missing' is not a directory" in r.stderr
+    assert r.returncode == 1 and "the folder 'missing' does not exist" in r.stderr
     assert r.stdout == ""
 
 
@@ -488,7 +488,13 @@ def test_check_runs_the_whole_register(tmp_path: Path) -> None:
         assert " ✓ " in row or " ✗ notes wrong " in row, row
         assert "engine:" in row and "notes" in row
     assert "✗ notes wrong" in entries["000-2"]
-    assert f"{len(REGISTER)} equations checked: {len(REGISTER)} hold, 0 fail" in summary
+    # The summary adds up, under the ✗ notes wrong rows: no "all hold" beside seven ✗.
+    wrong = sum(" ✗ notes wrong " in row for row in entries.values())
+    assert wrong == 7
+    assert summary == (
+        f"{len(REGISTER)} equations checked: {len(REGISTER) - wrong} hold as written in the "
+        f"notes, {wrong} hold once a wrong line of the notes is corrected (✗ notes wrong), 0 fail."
+    )
 
 
 @needs_notes
@@ -540,7 +546,10 @@ def test_check_exit_status_follows_the_register(monkeypatch, capsys) -> None:
     out = capsys.readouterr().out
     assert "000-3  ✗ FAILS" in out and "4 ≠ 5" in out
     assert "000-2  ✗ notes wrong" in out and "the notes say 3" in out
-    assert "3 equations checked: 2 hold, 1 fail" in out
+    assert " ".join(out.splitlines()[-2:]) == (
+        "3 equations checked: 1 holds as written in the notes, 1 holds once a wrong line of the "
+        "notes is corrected (✗ notes wrong), 1 fails (✗ FAILS)."
+    )
 
 
 # ---- pieces, in process ------------------------------------------------------------------------
@@ -729,9 +738,14 @@ def test_check_is_wrapped_and_shows_each_wrong_line_as_written_and_corrected(
 @needs_notes
 def test_check_counts_in_the_singular(tmp_path: Path) -> None:
     r = chainrule("check", "--ids", "000-1", cwd=tmp_path)
-    assert "1 equation checked: 1 holds, 0 fail; 0 lines of the notes are wrong" in r.stdout
+    assert r.stdout.splitlines()[-1] == (
+        "1 equation checked: 1 holds as written in the notes, 0 fail."
+    )
     r = chainrule("check", "--ids", "000-2", cwd=tmp_path)
-    assert "1 equation checked: 1 holds, 0 fail; 1 line of the notes is wrong" in r.stdout
+    assert " ".join(r.stdout.splitlines()[-2:]) == (
+        "1 equation checked: 0 hold as written in the notes, 1 holds once a wrong line of the "
+        "notes is corrected (✗ notes wrong), 0 fail."
+    )
 
 
 @pytest.mark.parametrize("broken", ["neuron graph", "plots"])
@@ -760,3 +774,173 @@ def test_trace_shares_graph_s_reading_of_minus_and_spaced_at(tmp_path: Path) -> 
     assert r.returncode == 0 and "= 9" in r.stdout, r.stderr
     err = one_line_error(chainrule("trace", "x*w", "--at", "w=1", "x=2", cwd=tmp_path), 2)
     assert "chainrule trace: error: 'x=2' looks like a value for --at" in err
+
+
+# ---- what a new user meets first: each message before and after -------------------------------
+
+
+def test_a_mistyped_command_gets_did_you_mean(tmp_path: Path) -> None:
+    r = chainrule("grpah", "x", "--at", "x=1", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines()[-1] == (
+        "chainrule: error: unknown command 'grpah'; did you mean 'graph'? "
+        "(commands: demo, graph, trace, check)"
+    )
+    r = chainrule("zzz", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown command 'zzz' (commands:" in r.stderr
+
+
+def test_a_value_after_a_space_says_to_write_it_with_equals(tmp_path: Path) -> None:
+    err = one_line_error(chainrule("graph", "x**2", "--at", "x", "3", cwd=tmp_path), 2)
+    assert err.strip() == "chainrule graph: error: --at x 3: write the value with =, as --at x=3"
+
+
+def test_a_stray_argument_gets_the_subcommand_s_usage(tmp_path: Path) -> None:
+    r = chainrule("graph", "x**2", "--at", "x=3", "extra", cwd=tmp_path)
+    assert r.returncode == 2
+    usage, error = r.stderr.strip().splitlines()[0], r.stderr.strip().splitlines()[-1]
+    assert usage.startswith("usage: chainrule graph [-h] [--at NAME=NUMBER,...]")
+    assert error == "chainrule graph: error: unrecognized arguments: extra"
+
+
+@pytest.mark.parametrize(
+    ("expr", "suggestion", "caret"),
+    [
+        ("2x+1", "2*x", "    ^^"),
+        ("1 + 3.5y", "3.5*y", "        ^^^^"),
+        ("x - 2sin(x)", "2*sin", ""),
+    ],
+)
+def test_a_number_written_against_a_name_suggests_the_product(
+    expr: str, suggestion: str, caret: str, tmp_path: Path
+) -> None:
+    r = chainrule("graph", expr, "--at", "x=1,y=2" if "y" in expr else "x=1", cwd=tmp_path)
+    assert r.returncode == 2 and "invalid decimal literal" not in r.stderr
+    assert f"a number directly followed by a name: to multiply, write {suggestion}" in r.stderr
+    assert not caret or caret in r.stderr.splitlines()
+
+
+def test_a_value_for_a_name_in_the_wrong_case_is_named(tmp_path: Path) -> None:
+    err = one_line_error(chainrule("graph", "x**2", "--at", "X=3", cwd=tmp_path), 2)
+    assert (
+        "no value given for x; X was given, which the expression does not use "
+        "(did you mean x instead of X? names are case-sensitive)" in err
+    )
+
+
+@pytest.mark.parametrize("command", ["graph", "trace"])
+@pytest.mark.parametrize(
+    ("expr", "at", "word"),
+    [
+        ("exp(x)", "x=1000", "h and dh/dx are not finite: `exp(x)` overflowed to inf"),
+        ("exp(x) - exp(x)", "x=1000", "h and dh/dx are not finite: `exp(x)` overflowed to inf"),
+        ("sqrt(x)", "x=0", "dh/dx is not finite: the local derivative of `sqrt(x)` is infinite"),
+    ],
+)
+def test_an_infinite_or_nan_number_is_printed_then_said_with_exit_status_1(
+    command: str, expr: str, at: str, word: str, tmp_path: Path
+) -> None:
+    r = chainrule(command, expr, "--at", at, cwd=tmp_path)
+    assert r.returncode == 1
+    if command == "graph":
+        assert re.search(r"^dh/dx = (inf|nan)$", r.stdout, re.M), r.stdout
+    else:  # trace names the output as autograd.trace does: y, its adjoints x̄
+        assert re.search(r"^  x̄ += v̄₀ += (inf|nan)$", r.stdout, re.M), r.stdout
+        word = word.replace("h and dh/dx", "y and dy/dx").replace("dh/dx", "dy/dx")
+    err = one_line_error(r, 1)
+    assert err.startswith(f"chainrule {command}: error: {word}")
+    assert err.rstrip().endswith("choose a point where they stay finite")
+    assert chainrule(command, expr, "--at", "x=1", cwd=tmp_path).returncode == 0
+
+
+def test_graph_help_lists_the_formats_that_work(tmp_path: Path) -> None:
+    text = " ".join(chainrule("graph", "--help", cwd=tmp_path).stdout.split())
+    assert ".svg: always" in text and ".dot, .gv: the DOT text" in text
+    here = "found on PATH here" if shutil.which("dot") else "not found on PATH here"
+    assert f".png, .pdf: only with the system Graphviz `dot` ({here})" in text
+    assert "SVG, or DOT for a .dot suffix" not in text
+
+
+def _without_dot(tmp_path: Path) -> dict[str, str]:
+    env = _env()
+    env["PATH"] = str(tmp_path / "no-dot-here")
+    return env
+
+
+def test_without_system_dot_a_png_is_refused_before_any_number(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "nn", "graph", "x*y", "--at", "x=1,y=2", "--out", "g.png"],
+        cwd=tmp_path,
+        env=_without_dot(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1 and r.stdout == ""
+    assert "PNG needs the system Graphviz `dot` program, which is not on PATH" in r.stderr
+    assert ".svg, .dot, .gv work without it" in r.stderr
+    assert not (tmp_path / "g.png").exists()
+    help_text = subprocess.run(
+        [sys.executable, "-m", "nn", "graph", "--help"],
+        cwd=tmp_path,
+        env=_without_dot(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "(not found on PATH here)" in help_text
+
+
+@pytest.mark.parametrize("out", ["x.svg", "x.png", "x.PDF"])
+def test_dot_text_is_never_written_into_a_picture_s_name(out: str, tmp_path: Path) -> None:
+    err = one_line_error(
+        chainrule("graph", "x", "--at", "x=1", "--out", out, "--dot", cwd=tmp_path), 2
+    )
+    suffix = out[out.index(".") :].lower()
+    assert f"--out '{out}' with --dot would write DOT text into a {suffix} file" in err
+    assert os.listdir(tmp_path) == []
+    r = chainrule("graph", "x", "--at", "x=1", "--out", "x.gv", "--dot", cwd=tmp_path)
+    assert r.returncode == 0 and (tmp_path / "x.gv").read_text().startswith("digraph")
+
+
+def test_a_path_ending_in_a_slash_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    for out, extra in (("x.svg/", []), ("x.dot/", ["--dot"]), ("x/", ["--dot"])):
+        r = chainrule("graph", "x", "--at", "x=1", "--out", out, *extra, cwd=tmp_path)
+        err = one_line_error(r, 1)
+        assert f"cannot write '{out}': a path ending in a slash is a directory" in err
+        assert r.stdout == "" and os.listdir(tmp_path) == []
+
+
+def test_a_very_long_unknown_id_is_not_repeated_in_full(tmp_path: Path) -> None:
+    long_id = "9" * 5000
+    err = one_line_error(chainrule("check", "--ids", f"{long_id},abc", cwd=tmp_path), 2)
+    assert "unknown equation id(s): 999999999999… (5,000 characters), abc (known:" in err
+    assert len(err) < 200
+
+
+def test_a_new_op_in_the_table_is_a_function_of_graph_and_trace(monkeypatch, capsys) -> None:
+    """An entry added to the op table (and its Value method, as every entry has one) works in
+    `chainrule graph` and `trace` with no edit to the command line."""
+    from autograd import Value, ops
+
+    cube = ops.Op(
+        "cube",
+        lambda x: (x**3, 3.0 * x * x),
+        lambda y, x: (3.0 * x * x,),
+        notation=ops.Notation("#0^{3}", ("3 #0^{2}",), "#0 ** 3", ("3.0 * #0 ** 2",)),
+    )
+    monkeypatch.setattr(ops, "METHODS", (*ops.METHODS, cube))
+    monkeypatch.setattr(ops, "TABLE", (*ops.TABLE, cube))
+    monkeypatch.setattr(Value, "cube", lambda self: self._apply(cube), raising=False)
+    assert main(["graph", "cube(x) + x", "--at", "x=2"]) == 0
+    assert numbers(capsys.readouterr().out) == {"h": 10.0, "dh/dx": 13.0}
+    assert main(["trace", "cube(x)", "--at", "x=2"]) == 0
+    out = capsys.readouterr().out
+    assert "v₁ = v₀^3 = 8   ∂v₁/∂v₀ = 3 v₀^2 = 12" in out  # the entry's own notation
+    assert re.search(r"x̄  = v̄₀ += 12$", out, re.M), out
+    assert main(["graph", "--help"]) == 0
+    assert " cube" in capsys.readouterr().out
+    with monkeypatch.context() as m:  # without the entry, the same text is refused
+        m.setattr(ops, "METHODS", tuple(op for op in ops.METHODS if op is not cube))
+        assert main(["graph", "cube(x)", "--at", "x=2"]) == 2
+        assert "function 'cube' is not allowed" in capsys.readouterr().err

@@ -10,16 +10,17 @@ import time
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from ops_table import UNARY
 
-from autograd import Value
+from autograd import Value, ops
 from nn.app.expr import (
-    FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
     BindingError,
     DomainError,
     ExprError,
     evaluate,
+    functions,
     gradients,
     parse,
 )
@@ -370,6 +371,16 @@ class _Floats:
         """ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|})"""
         return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
+    @staticmethod
+    def leaky_relu(x: float) -> float:
+        """x for x > 0, else slope·x with the slope `leaky_relu(x)` takes by default."""
+        return x if x > 0 else ops.LEAKY_RELU.default * x
+
+    def __getattr__(self, name: str):
+        """Any other function of the op table: the float form of its row in the tests' table."""
+        (row,) = [r for r in UNARY if r.op == name][:1]
+        return row.float
+
 
 class _Values:
     """The same functions on Values, built directly with the engine's methods."""
@@ -433,7 +444,7 @@ def _extend(children):
 
     return st.one_of(
         *[binary(op) for op in "+-*/"],
-        *[call(name) for name in FUNCTIONS],
+        *[call(name) for name in functions()],
         st.tuples(children, st.integers(0, 3)).map(power),
         children.map(negate),
     )
@@ -454,7 +465,7 @@ def _same(a: float, b: float) -> bool:
 def test_random_expressions_match_a_reference(expression, point) -> None:
     text, reference = expression
     try:
-        expected = reference(point, _Floats)
+        expected = reference(point, _Floats())
     except (OverflowError, ValueError, ZeroDivisionError):
         assume(False)
     assume(math.isfinite(expected) and abs(expected) < 1e100)
@@ -545,3 +556,52 @@ def test_pi_and_e_are_the_constants() -> None:
     assert parse("pi*e").variables == ()
     with pytest.raises(BindingError, match=r"value given for e, .* \(e is a constant\)"):
         evaluate("x", {"x": 1.0, "e": 2.0})
+
+
+# ---- the functions are the op table's, and two slips of a new user get a suggestion ---------
+
+
+def test_the_functions_are_the_op_table_s_unary_entries_and_abs():
+    assert list(functions()) == [op.name for op in ops.METHODS] + ["abs"]
+    slope = ops.LEAKY_RELU.default
+    h, leaves = parse("leaky_relu(x)").evaluate({"x": -2.0})  # its default slope
+    h.backward()
+    assert (h.data, leaves["x"].grad) == (-2.0 * slope, slope)
+
+
+def test_a_function_the_table_no_longer_has_is_refused(monkeypatch):
+    monkeypatch.setattr(ops, "METHODS", tuple(op for op in ops.METHODS if op.name != "atan"))
+    with pytest.raises(ExprError, match="function 'atan' is not allowed"):
+        parse("atan(x)")
+    assert "atan" not in functions() and "tanh" in functions()
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "col"),
+    [
+        ("2x+1", "write 2*x", 0),
+        ("1 + 3.5y", "write 3.5*y", 4),
+        ("x + 2e3x", "write 2e3*x", 4),
+        ("tanh(10w)", "write 10*w", 5),
+    ],
+)
+def test_a_number_against_a_name_suggests_the_product(text, hint, col):
+    with pytest.raises(ExprError) as e:
+        parse(text)
+    assert e.value.reason == f"a number directly followed by a name: to multiply, {hint}"
+    assert e.value.col == col and "invalid decimal literal" not in str(e.value)
+
+
+def test_a_value_for_an_unused_name_is_named_beside_the_missing_one():
+    with pytest.raises(BindingError) as e:
+        parse("x**2").evaluate({"X": 3.0})
+    assert str(e.value) == (
+        "no value given for x; X was given, which the expression does not use "
+        "(did you mean x instead of X? names are case-sensitive)"
+    )
+    with pytest.raises(BindingError) as e:
+        parse("rate*t").evaluate({"rat": 1.0, "t": 2.0, "q": 0.0})
+    assert str(e.value) == (
+        "no value given for rate; rat, q were given, which the expression does not use "
+        "(did you mean rate instead of rat?)"
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd.files import write_atomic
+from autograd.files import check_target, write_atomic
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -114,3 +114,57 @@ def test_a_save_in_progress_elsewhere_is_left_alone(tmp_path: Path) -> None:
     write_atomic(path, "{}")
     time.sleep(0)
     assert live.exists()
+
+
+# ---- check_target: the one path check of every save, and errors that name the target -------
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("x.svg/", IsADirectoryError, "cannot write '{p}/x.svg/': a path ending in a slash"),
+        ("missing/x.json", FileNotFoundError, "the folder '{p}/missing' does not exist"),
+        ("afile/x.json", NotADirectoryError, "cannot write '{p}/afile/x.json': '{p}/afile' is not"),
+        ("adir", IsADirectoryError, "cannot write '{p}/adir': it is a directory"),
+    ],
+)
+def test_check_target_refuses_with_the_path_as_given(tmp_path: Path, name, error, message) -> None:
+    (tmp_path / "afile").write_text("kept")
+    (tmp_path / "adir").mkdir()
+    before = sorted(os.listdir(tmp_path))
+    for attempt in (check_target, lambda p: write_atomic(p, "new")):
+        with pytest.raises(error) as e:
+            attempt(f"{tmp_path}/{name}")
+        assert message.format(p=tmp_path) in str(e.value)
+        assert ".tmp" not in str(e.value)
+    assert sorted(os.listdir(tmp_path)) == before and (tmp_path / "afile").read_text() == "kept"
+
+
+def test_check_target_returns_the_file_a_symlink_leads_to(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link.svg").symlink_to(tmp_path / "real" / "g.svg")
+    assert check_target(tmp_path / "link.svg") == tmp_path / "real" / "g.svg"
+    assert check_target(str(tmp_path / "new.json")) == tmp_path / "new.json"
+
+
+def test_an_error_creating_the_temporary_file_names_the_target(tmp_path: Path, monkeypatch):
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    target = tmp_path / "model.json"
+    with pytest.raises(PermissionError) as e:
+        write_atomic(target, "{}")
+    assert e.value.errno == 13
+    assert str(e.value) == f"[Errno 13] cannot write {str(target)!r}: Permission denied"
+    assert not target.exists() and leftovers(tmp_path) == []
+
+
+def test_a_target_name_near_the_limit_still_gets_a_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / ("m" * 250 + ".json")  # 255 bytes: the longest name most systems take
+    write_atomic(path, "{}")
+    assert path.read_text() == "{}" and leftovers(tmp_path) == []

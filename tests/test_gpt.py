@@ -101,6 +101,18 @@ def test_vocabulary_marks_start_and_end_with_one_bos():
         Vocabulary([""])
 
 
+@pytest.mark.parametrize("bad", [-1, 4, 5, 10**30, True, 1.0, "a", None])
+def test_decode_refuses_what_is_not_a_token_id(bad):
+    voc = nn.Vocabulary(["cab"])  # a b c, then BOS = 3
+    assert voc.decode([0, 3, 2, 1]) == "acb"  # BOS left out
+    with pytest.raises(ValueError) as e:
+        voc.decode([0, 1, bad])
+    assert str(e.value) == (
+        f"Vocabulary.decode: ids[2] = {bad!r} is not a token id: the ids are the ints 0..3 "
+        "(3 characters, then BOS = 3)"
+    )
+
+
 # ---- the parts against central differences ---------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -99,3 +100,43 @@ def test_no_notebook_prints_a_timing() -> None:
             for out in cell.get("outputs", []):
                 text = out.get("text", "")
                 assert re.search(r"\d\s*(ms|µs|s)\b", text) is None, (path.name, text)
+
+
+def dry_run(target: str, tmp_path: Path) -> list[str]:
+    """The commands `make TARGET` would run in a clone with no .venv yet (make -n)."""
+    r = subprocess.run(
+        ["make", "-n", "-f", str(MAKEFILE), f"VENV={tmp_path / 'venv'}", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+@needs_make
+@pytest.mark.parametrize(
+    ("target", "extra", "runs"),
+    [("demo", "plot", "bin/chainrule demo"), ("lab", "notebooks", "bin/jupyter lab")],
+)
+def test_demo_and_lab_install_only_what_they_need(target, extra, runs, tmp_path: Path) -> None:
+    commands = dry_run(target, tmp_path)
+    installs = [c for c in commands if " pip install " in c and "--upgrade pip" not in c]
+    assert installs == [f"{tmp_path / 'venv'}/bin/python -m pip install -q -e '.[{extra}]'"]
+    assert any(runs in c for c in commands)
+
+
+def test_the_notebooks_extra_has_every_library_the_notebooks_import() -> None:
+    imported: set[str] = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type == "code":
+                found = re.findall(r"^\s*(?:import|from)\s+(\w+)", cell.source, re.M)
+                imported.update(found)
+    third_party = imported - set(sys.stdlib_module_names) - {"autograd", "nn"}
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = pyproject["project"]["optional-dependencies"]
+    names = {re.match(r"[\w-]+", r).group() for r in extras["notebooks"]}
+    assert third_party and third_party <= names, third_party - names
+    assert {re.match(r"[\w-]+", r).group() for r in extras["plot"]} == {"matplotlib"}

@@ -3,11 +3,16 @@
 import json
 import math
 import os
+import random
 
 import pytest
 
 import nn
 from nn import serialize
+from nn.attention import CausalSelfAttention
+from nn.embedding import Embedding
+from nn.gpt import MLPBlock
+from nn.linear import Linear
 
 ARCHITECTURES = [
     dict(nin=2, nouts=[3, 1]),
@@ -261,10 +266,189 @@ def test_non_finite_weights_are_refused_before_writing(tmp_path):
     assert path.read_bytes() == old and files(tmp_path) == ["m.json"]
 
 
-def test_only_an_mlp_can_be_saved(tmp_path):
-    with pytest.raises(TypeError, match="Layer"):
-        nn.save(nn.Layer(2, 2), tmp_path / "layer.json")
+def test_only_a_module_can_be_saved(tmp_path):
+    with pytest.raises(TypeError, match=r"only an nn\.Module can be saved, not a list"):
+        nn.save([1.0], tmp_path / "list.json")
     assert not hasattr(nn.Layer(2, 2), "save") and not hasattr(nn.MLP(2, [1]), "save")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_save_to_a_missing_folder_names_the_target_not_a_temporary_file(tmp_path):
+    target = tmp_path / "nonexistent" / "x.json"
+    with pytest.raises(FileNotFoundError) as e:
+        nn.save(nn.MLP(2, [1], seed=0), target)
+    message = str(e.value)
+    assert (
+        message == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist"
+    )
+    assert ".tmp" not in message and "chainrule-" not in message
+
+
+def test_a_path_ending_in_a_slash_is_refused_and_nothing_is_written(tmp_path):
+    with pytest.raises(IsADirectoryError, match="slash"):
+        nn.save(nn.MLP(2, [1], seed=0), f"{tmp_path}/m.json/")
+    assert os.listdir(tmp_path) == []
+
+
+# ---- every Module: nn's own classes rebuilt from the file, any other loaded into a model -----
+
+
+def gpt():
+    return nn.GPT(7, n_embd=8, n_head=2, n_layer=2, block_size=4, seed=3)
+
+
+def modules():
+    """One of every class of nn that has parameters, each with weights of its own."""
+    rng = random.Random(5)
+    mlp = nn.MLP(3, [4, 2], activation="relu", seed=1)
+    return {
+        "MLP": mlp,
+        "GPT": gpt(),
+        "Layer": nn.Layer(3, 2, "sigmoid", index=4),
+        "Layer of an MLP": mlp.layers[1],
+        "Neuron": nn.Neuron(3, "relu"),
+        "Neuron of an MLP": mlp.layers[0].neurons[2],
+        "Linear": Linear(3, 2, "Wp", 0.5, rng),
+        "Embedding": Embedding(4, 3, "wtok", 0.5, rng),
+        "CausalSelfAttention": CausalSelfAttention(4, 2, "7", 0.5, rng),
+        "MLPBlock": MLPBlock(2, "3", 0.5, rng),
+    }
+
+
+@pytest.mark.parametrize("which", list(modules()))
+def test_every_module_of_nn_saves_and_loads_rebuilt_from_its_architecture(tmp_path, which):
+    model = modules()[which]
+    path = tmp_path / "m.json"
+    nn.save(model, path)
+    doc = json.loads(path.read_text())
+    assert doc["format"] == serialize.kind_of(model).format and doc["version"] == 1
+    assert set(doc) == {"format", "version", "architecture", "state_dict"}
+    assert doc["state_dict"] == model.state_dict()
+    loaded = nn.load(path)
+    assert type(loaded) is type(model) and loaded is not model
+    assert loaded.state_dict() == model.state_dict()
+    assert [n for n, _ in loaded.named_parameters()] == [n for n, _ in model.named_parameters()]
+    nn.save(loaded, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_text() == path.read_text()
+    fresh = type(loaded).__new__(type(loaded))  # a model passed in: the weights go into it
+    fresh.__dict__.update(serialize.load(path).__dict__)
+    for p in fresh.parameters():
+        p.data = 0.0
+    assert nn.load(path, fresh) is fresh and fresh.state_dict() == model.state_dict()
+
+
+def test_the_gpt_of_notebook_10_round_trips_and_samples_the_same_names(tmp_path):
+    docs = ["emma", "olivia", "ava", "isabella", "sophia"]
+    vocab = nn.Vocabulary(docs)
+    model = nn.GPT(len(vocab), seed=42)  # notebook 10's sizes: 16 wide, 4 heads, 1 layer
+    opt = nn.Adam(model.parameters(), lr=0.01)
+    for doc in docs:  # a few steps, so the weights are no longer the initial ones
+        loss = model.loss(vocab.encode(doc))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    nn.save(model, tmp_path / "gpt.json")
+    loaded = nn.load(tmp_path / "gpt.json")
+    assert repr(loaded) == repr(model) == "GPT(12, n_embd=16, n_head=4, n_layer=1, block_size=16)"
+    assert loaded.loss(vocab.encode("mia")).data == model.loss(vocab.encode("mia")).data
+    names = [
+        vocab.decode(m.sample(random.Random(7), vocab.bos)) for m in (model, loaded) for _ in "x"
+    ]
+    assert names[0] == names[1]
+
+
+def test_a_gpt_file_claiming_too_much_is_refused_before_anything_is_built(tmp_path, monkeypatch):
+    def no_building(*args, **kwargs):
+        raise AssertionError("a GPT was built for a file that claims 10^13 parameters")
+
+    doc = good_doc(gpt())
+    doc["architecture"].update(n_embd=10**6, n_layer=10)
+    doc["state_dict"] = {}
+    path = write(tmp_path / "claim.json", doc)
+    monkeypatch.setattr(nn.GPT, "__init__", no_building)
+    with pytest.raises(ValueError) as e:
+        nn.load(path)
+    assert "120,000,018,000,000 parameters, more than max_params=1,000,000" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda d: d["architecture"].update(n_head=3), "bad architecture: n_embd 8 is not a mult"),
+        (lambda d: d["architecture"].update(vocab_size=0), "vocab_size must be a positive int"),
+        (lambda d: d["architecture"].pop("block_size"), "architecture lacks block_size"),
+        (lambda d: d["architecture"].update(seed=1), "architecture has unexpected seed"),
+        (lambda d: d.update(format="chainrule.gtp"), "format is 'chainrule.gtp', expected one of"),
+        (lambda d: d["state_dict"].pop("wte[0,0]"), r"missing 1: wte\[0,0\]"),
+    ],
+)
+def test_bad_gpt_files_say_what_is_wrong(tmp_path, edit, match):
+    path = write(tmp_path / "g.json", edited(gpt(), edit))
+    model = gpt()
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=match) as e:
+        nn.load(path)
+    assert str(e.value).startswith(f"{path}: ")
+    with pytest.raises(ValueError) as e:  # into a model: refused too, the model unchanged
+        nn.load(path, model)
+    assert str(e.value).startswith(f"{path}: ") and model.state_dict() == before
+
+
+def test_a_file_of_another_class_or_shape_is_refused_by_the_model(tmp_path):
+    nn.save(gpt(), tmp_path / "g.json")
+    with pytest.raises(ValueError, match="the file holds a GPT, the model is a MLP"):
+        nn.load(tmp_path / "g.json", nn.MLP(2, [1]))
+    other = nn.GPT(7, n_embd=8, n_head=4, n_layer=2, block_size=4)
+    with pytest.raises(ValueError, match="architecture differs from the model: n_head: file 2"):
+        nn.load(tmp_path / "g.json", other)
+
+
+class Pair(nn.Module):
+    """A module of the user's own: two MLPs side by side."""
+
+    def __init__(self, seed: int) -> None:
+        self.left, self.right = nn.MLP(1, [2], seed=seed), nn.MLP(1, [1], seed=seed + 1)
+
+    def named_parameters(self):
+        left = [(f"left.{n}", p) for n, p in self.left.named_parameters()]
+        return left + [(f"right.{n}", p) for n, p in self.right.named_parameters()]
+
+
+def test_a_module_of_ones_own_saves_its_class_and_loads_into_a_model(tmp_path):
+    model = Pair(seed=1)
+    path = tmp_path / "pair.json"
+    nn.save(model, path)
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "chainrule.module" and doc["architecture"] is None
+    assert doc["class"] == f"{__name__}.Pair" and doc["state_dict"] == model.state_dict()
+    with pytest.raises(ValueError, match="a class of your own that load cannot rebuild"):
+        nn.load(path)  # nothing named in a file is imported
+    other = Pair(seed=9)
+    assert nn.load(path, other) is other and other.state_dict() == model.state_dict()
+    with pytest.raises(ValueError, match=r"the file holds a '.*Pair', the model is a MLP"):
+        nn.load(path, nn.MLP(1, [2]))
+
+
+def test_a_subclass_of_an_nn_class_is_saved_as_a_module_of_its_own(tmp_path):
+    class Wide(nn.MLP):
+        pass
+
+    model = Wide(2, [3], seed=0)
+    nn.save(model, tmp_path / "w.json")
+    assert json.loads((tmp_path / "w.json").read_text())["format"] == "chainrule.module"
+    assert nn.load(tmp_path / "w.json", Wide(2, [3])).state_dict() == model.state_dict()
+
+
+def test_every_gpt_file_save_writes_is_within_the_size_bound(tmp_path):
+    model = nn.GPT(12, n_embd=8, n_head=2, n_layer=3, block_size=12)
+    for p in model.parameters():
+        p.data = -1.2345678901234567e-300  # the longest repr of a float
+    nn.save(model, tmp_path / "g.json")
+    count = len(model.parameters())
+    assert (tmp_path / "g.json").stat().st_size <= serialize.max_file_bytes(count)
+    assert nn.load(tmp_path / "g.json", max_params=count).state_dict() == model.state_dict()
+    with pytest.raises(ValueError, match=f"more than max_params={count - 1:,}"):
+        nn.load(tmp_path / "g.json", max_params=count - 1)
 
 
 def test_saving_keeps_the_old_files_permissions(tmp_path):

@@ -37,3 +37,18 @@ def test_quickstart_runs_and_prints_what_it_says(tmp_path, monkeypatch):
 
 def test_readme_names_the_test_command():
     assert "make test" in README.read_text(encoding="utf-8")
+
+
+def test_the_first_screen_says_how_to_install_and_the_clash_with_hips_autograd():
+    first_screen = "\n".join(README.read_text(encoding="utf-8").splitlines()[:45])
+    for words in (
+        "pip install chainrule",
+        'pip install "chainrule[plot]"',
+        'pip install "chainrule[notebooks]"',
+        "make demo",
+        "make test",
+        "HIPS autograd",
+        "pip uninstall autograd && pip install --force-reinstall --no-deps chainrule",
+        "30 MB of it wasmtime",
+    ):
+        assert words in first_screen, words

@@ -919,3 +919,15 @@ def test_cli_expression_names_the_output_as_the_api_does(capsys) -> None:
     assert code == 2 and "--outputs names the results of a procedure" in err
     code, _, err = cli(capsys, "y = log(x)", "--at", "x=-1")
     assert code == 1 and "is not > 0" in err and "log(x)" in err
+
+
+def test_cli_procedure_says_which_output_is_not_finite(capsys) -> None:
+    text = "u = exp(x); y1 = u*2; y2 = sqrt(x - 1000)"
+    code, out, err = cli(capsys, text, "--at", "x=1000", "--outputs", "y1,y2")
+    assert code == 1 and re.search(r"\n  y1 += v₂ ", out)  # printed, then said
+    lines = err.splitlines()
+    assert lines[0].startswith("chainrule trace: error: y1 and dy1/dx are not finite: `u`")
+    assert lines[1].startswith("chainrule trace: error: dy2/dx is not finite: the local")
+    assert "`sqrt(x - 1000)`" in lines[1]
+    assert cli(capsys, text, "--at", "x=1001", "--outputs", "y1")[0] == 1
+    assert cli(capsys, text, "--at", "x=1001", "--outputs", "y2")[0] == 0

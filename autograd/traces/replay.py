@@ -55,7 +55,6 @@ INLINE = frozenset(
 )
 # The ops that divide by an operand (which one): the engine refuses 0 there (value.py).
 DIVIDES = {ops.DIV: 1, ops.RDIV_C: 0}
-FORWARDS = types.SimpleNamespace(**{op.name: op.forward for op in ops.TABLE})
 
 _GENERATED = re.compile(r"(vbar|v|d|sm|check)m?\d+(_\d+)?")
 RESERVED = frozenset({*ops.CODE_NAMES, "ops", *dir(builtins)})
@@ -176,7 +175,8 @@ def program(trace: Any, name: str, extra: Sequence[Node], output: int | str | No
         if not isinstance(node, Node) or node not in trace.index:
             raise ValueError(f"code: extra[{k}] is not a node of this trace")
     namespace: dict[str, Any] = dict(ops.CODE_NAMES)
-    namespace["ops"] = FORWARDS
+    used = {r.node.primitive for r in trace.rows[len(trace.inputs) :]}
+    namespace["ops"] = types.SimpleNamespace(**{op.name: op.forward for op in used})
     n = len(trace.inputs)
 
     def var(i: int) -> str:

@@ -2,21 +2,25 @@
 command.
 
 Exit status: 0 on success; 1 when the work itself fails (a domain error at the given point, a
-file that cannot be written, an equation of the register that does not hold); 2 for bad
-usage (unknown options, a rejected expression, malformed `--at` or `--ids`).
+value or derivative that comes out inf or nan, a file that cannot be written, an equation of
+the register that does not hold, an `autograd` that is not chainrule's); 2 for bad usage
+(an unknown command or option, a rejected expression, malformed `--at` or `--ids`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+
+from autograd import __version__
 
 from . import check_cmd, demo_cmd, graph_cmd, trace_cmd
 from .command import Formatter, RunError, UsageError
+from .expr_cmd import spaced_at
 
 PROG = "chainrule"
 COMMANDS = (demo_cmd, graph_cmd, trace_cmd, check_cmd)  # in the order `--help` lists them
@@ -41,18 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.add_to(sub)
     return parser
-
-
-def _version() -> str:
-    try:
-        return version("chainrule")
-    except PackageNotFoundError:  # not installed: running from a source tree
-        return "unknown"
 
 
 def _safe_streams() -> None:
@@ -70,14 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = graph_cmd.expr_after_double_dash(list(sys.argv[1:] if argv is None else argv))
     try:
+        _check_command(parser, argv)
         args, extra = parser.parse_known_args(argv)
         with_at = args.command in ("graph", "trace")
-        hint = graph_cmd.spaced_at(args.at, [args.expr, *extra]) if with_at and extra else None
+        hint = spaced_at(args.at, [args.expr, *extra]) if with_at and extra else None
         if hint:
             print(f"{PROG} {args.command}: error: {hint}", file=sys.stderr)
             return 2
-        if extra:
-            args = parser.parse_args(argv)  # argparse's own message for what is left over
+        if extra:  # the subcommand's own usage and message, not the top-level one
+            _subparsers(parser)[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as e:  # --help, --version, or argparse's own usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if args.command is None:
@@ -98,6 +96,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the exit flush does not fail again
         return 1
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def _check_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """An unknown COMMAND (the first word that is not an option) gets "did you mean"."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None or argv.index(word) != 0:
+        return
+    commands = list(_subparsers(parser))
+    if word in commands:
+        return
+    near = difflib.get_close_matches(word, commands, n=1, cutoff=0.5)
+    guess = f"; did you mean {near[0]!r}?" if near else ""
+    parser.error(f"unknown command {word[:40]!r}{guess} (commands: {', '.join(commands)})")
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def add_to(sub: argparse._SubParsersAction) -> None:
             "the learning rate falling from 1.0 to 0.1, weight decay 1e-4), showing a progress\n"
             "bar with the running loss and accuracy, then write to OUT_DIR (replacing files of\n"
             "the same names):\n"
-            "  decision_boundary.png  the data over the learned regions (matplotlib; without\n"
-            "                         matplotlib, decision_boundary.svg drawn by chainrule)\n"
+            "  decision_boundary.png  the data over the learned regions (matplotlib, from\n"
+            '                         pip install "chainrule[plot]"; without it,\n'
+            "                         decision_boundary.svg drawn by chainrule)\n"
             "  loss.png               loss and accuracy per epoch (likewise loss.svg)\n"
             "  neuron_graph.svg       the graph of one neuron's output for one input, with the\n"
             "                         local derivative on every edge\n"

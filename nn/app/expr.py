@@ -17,6 +17,7 @@ Parts made of numbers alone are computed once, at parse time, by the engine itse
 from __future__ import annotations
 
 import ast
+import difflib
 import io
 import keyword
 import math
@@ -26,21 +27,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, ops
 
-FUNCTIONS = (
-    "exp",
-    "log",
-    "sqrt",
-    "sin",
-    "cos",
-    "tanh",
-    "atan",
-    "sigmoid",
-    "relu",
-    "softplus",
-    "abs",
-)
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
 MAX_NUMBER = 1e308
@@ -50,6 +38,25 @@ CONSTANTS = {"pi": math.pi, "e": math.e}  # names that are numbers, not variable
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's line ends: a bare \r ends a line too
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def functions() -> dict[str, Callable[[Value], Value]]:
+    """The one-argument functions an expression may call, by name, read from the op table
+    when asked (so a new entry is a new function, with no edit here): every unary entry that
+    `Value` has as a method (`ops.METHODS`, with its default number if it takes one, as
+    leaky_relu's slope), and `abs`."""
+    table: dict[str, Callable[[Value], Value]] = {}
+    for op in ops.METHODS:
+        method = getattr(Value, op.name, None)
+        if callable(method) and (op.param is None or op.default is not None):
+            table[op.name] = method
+    table[ops.ABS.name] = abs
+    return table
+
+
+def _allowed() -> str:
+    """The allow-list in one line, for messages."""
+    return "allowed: numbers, pi, e, variables, + - * / **, unary -, ( ), " + " ".join(functions())
 
 
 def _lines(text: str) -> list[str]:
@@ -96,7 +103,6 @@ _NODE_NAMES = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield from",
 }
-_ALLOWED = "allowed: numbers, pi, e, variables, + - * / **, unary -, ( ), " + " ".join(FUNCTIONS)
 
 
 class ExprError(ValueError):
@@ -169,9 +175,11 @@ class Expr:
     ) -> tuple[Value, dict[str, Value]]:
         """The root Value h and one labelled leaf per variable (h.backward() fills their grads)."""
         missing = [v for v in self.variables if v not in at]
-        if missing:
-            raise BindingError("no value given for " + ", ".join(missing))
         unused = [name for name in at if name not in self.variables]
+        if missing:
+            raise BindingError(
+                "no value given for " + ", ".join(missing) + _unused(unused, missing)
+            )
         if unused and not allow_unused:
             constants = [name for name in unused if name in CONSTANTS]
             raise BindingError(
@@ -186,6 +194,7 @@ class Expr:
                 )
             )
         leaves = {name: Value(float(at[name]), label=name) for name in self.variables}
+        fns = functions()
         stack: list[Value | float] = []
         for op in self.program:
             if op.kind == "num":
@@ -200,7 +209,7 @@ class Expr:
                     # numbers that did not fold (e.g. 1/0): let the engine say why
                     operands[0] = Value(operands[0])
                 try:
-                    out = _apply(op, operands)
+                    out = _apply(op, operands, fns)
                 except (ValueError, ArithmeticError) as e:
                     seg = _segment(self.text, op)
                     raise DomainError(f"{e} (in `{_shorten(seg)}`)" if seg else str(e)) from e
@@ -219,8 +228,30 @@ class Expr:
         return h, leaves
 
 
-def _apply(op: _Op, operands: list) -> Value | float:
-    """Apply one operation; a plain number is folded into the engine's op, as `Value` does."""
+def _unused(unused: list[str], missing: list[str]) -> str:
+    """'; X was given, which the expression does not use (did you mean x instead of X? …)'
+    for names given that the expression does not use, beside the ones it lacks."""
+    if not unused:
+        return ""
+    pairs = []
+    for name in unused:
+        near = [m for m in missing if m.lower() == name.lower()]
+        near = near or difflib.get_close_matches(name, missing, n=1, cutoff=0.6)
+        pairs += [(near[0], name)] if near else []
+    was = "was" if len(unused) == 1 else "were"
+    text = f"; {', '.join(unused)} {was} given, which the expression does not use"
+    if pairs:
+        guess = ", ".join(f"{meant} instead of {given}" for meant, given in pairs)
+        case = any(meant.lower() == given.lower() for meant, given in pairs)
+        text += f" (did you mean {guess}?{' names are case-sensitive' if case else ''})"
+    return text
+
+
+def _apply(
+    op: _Op, operands: list, fns: Mapping[str, Callable[[Value], Value]] | None = None
+) -> Value | float:
+    """Apply one operation (a call through `fns`, default `functions()`); a plain number is
+    folded into the engine's op, as `Value` does."""
     if op.kind == "binary":
         a, b = operands
         sym = op.arg
@@ -236,9 +267,7 @@ def _apply(op: _Op, operands: list) -> Value | float:
     (a,) = operands
     if op.kind == "unary":
         return -a if op.arg == "-" else a
-    if op.arg == "abs":
-        return abs(a)
-    return getattr(a, op.arg)()
+    return (functions() if fns is None else fns)[op.arg](a)
 
 
 def _fold(op: _Op, operands: list[float]) -> float | None:
@@ -315,6 +344,9 @@ def parse(text: str) -> Expr:
         col = None
         if e.offset is not None:
             col = max(0, e.offset - 1) + (col_shift if e.lineno == 1 else 0)
+        juxtaposed = _number_then_name(text, line, col)
+        if juxtaposed is not None:
+            raise ExprError(juxtaposed[0], text, line, *juxtaposed[1:]) from None
         raise ExprError(_syntax_reason(e.msg), text, line, col) from None
     except (RecursionError, MemoryError):
         # Python's parser also runs out of stack on long flat mistakes such as `x x x …`
@@ -338,6 +370,28 @@ def _syntax_reason(msg: str) -> str:
         return "invalid syntax: two operands in a row; is an operator such as * missing?"
     rest = msg.removeprefix("invalid syntax").lstrip(".:; ")
     return f"invalid syntax: {rest}" if rest else "invalid syntax"
+
+
+_NUMBER_NAME = re.compile(
+    r"(?<![\w.])(\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d[\d_]*)?)([A-Za-z][A-Za-z0-9_]*)"
+)
+
+
+def _number_then_name(text: str, line: int, col: int | None) -> tuple[str, int, int] | None:
+    """(reason, col, end) for a number written against a name, `2x` for `2*x`: Python calls
+    it an "invalid decimal literal" and points into the number."""
+    lines = _lines(text)
+    if col is None or not 1 <= line <= len(lines):
+        return None
+    for m in _NUMBER_NAME.finditer(lines[line - 1]):
+        if m.start() <= col < m.end():
+            number, name = m.groups()
+            return (
+                f"a number directly followed by a name: to multiply, write {number}*{name}",
+                m.start(),
+                m.end(),
+            )
+    return None
 
 
 def _operands_in_a_row(text: str) -> tuple[int, int] | None:
@@ -385,68 +439,93 @@ def _check_characters(text: str) -> None:
 
 def _check(root: ast.expr, text: str, pos: _Positions) -> tuple[str, ...]:
     """Walk the tree (iteratively, left to right) and return its variables in order of use."""
-    variables: dict[str, None] = {}
+    checker = _Checker(text, pos)
     stack: list[tuple[ast.AST, int]] = [(root, 1)]
-
-    def reject(reason: str, node: ast.AST) -> ExprError:
-        line, col, end = pos.of(node)
-        return ExprError(reason, text, line, col, end)
-
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             line, col, _ = pos.of(node)
             reason = f"expression is nested deeper than {MAX_DEPTH} levels"
             raise ExprError(reason, text, line, col)
+        children = checker.children(node)
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return tuple(checker.variables)
+
+
+class _Checker:
+    """One step of `_check` per kind of node: each checks a node against the allow-list and
+    returns the children to check next, or raises ExprError pointing at the node."""
+
+    def __init__(self, text: str, pos: _Positions) -> None:
+        self.text = text
+        self.pos = pos
+        self.functions = functions()
+        self.variables: dict[str, None] = {}  # in order of first use
+
+    def reject(self, reason: str, node: ast.AST) -> ExprError:
+        line, col, end = self.pos.of(node)
+        return ExprError(reason, self.text, line, col, end)
+
+    def children(self, node: ast.AST) -> list[ast.AST]:
+        if isinstance(node, ast.BinOp):
+            return self.binary(node)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, ast.Constant):
+            _check_number(node, self.reject)
+            return []
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
         t = type(node)
-        if t is ast.BinOp:
-            if type(node.op) not in _BINARY:
-                raise _operator_error(node, text, pos)
-            stack.append((node.right, depth + 1))
-            stack.append((node.left, depth + 1))
-        elif t is ast.UnaryOp:
-            if type(node.op) not in _UNARY:
-                raise _operator_error(node, text, pos)
-            stack.append((node.operand, depth + 1))
-        elif t is ast.Constant:
-            _check_number(node, reject)
-        elif t is ast.Name:
-            name = node.id
-            if not NAME.fullmatch(name):
-                raise reject(
-                    f"name {name!r} is not allowed: a variable is letters and digits, "
-                    "starting with a letter (no underscores)",
-                    node,
-                )
-            if name in FUNCTIONS:
-                raise reject(f"{name!r} is a function: call it as {name}(...)", node)
-            if name not in CONSTANTS:
-                variables.setdefault(name)
-        elif t is ast.Call:
-            func = node.func
-            if type(func) is not ast.Name:
-                line, col, end = pos.of(node)
-                seg = _lines(text)[line - 1][col:end] if col is not None else "this"
-                raise reject(
-                    f"call of `{seg[:60]}` is not allowed; only these functions can be called: "
-                    + " ".join(FUNCTIONS),
-                    node,
-                )
-            if func.id not in FUNCTIONS:
-                known = " ".join(FUNCTIONS)
-                raise reject(
-                    f"function {func.id!r} is not allowed; the functions are: {known}", func
-                )
-            if node.keywords:
-                raise reject(f"{func.id}() takes no keyword arguments", node.keywords[0])
-            n = len(node.args)
-            if n != 1:
-                raise reject(f"{func.id}() takes exactly one argument ({n} given)", node)
-            stack.append((node.args[0], depth + 1))
-        else:
-            what = _NODE_NAMES.get(t, f"{t.__name__} expression")
-            raise reject(f"{what} is not allowed ({_ALLOWED})", node)
-    return tuple(variables)
+        what = _NODE_NAMES.get(t, f"{t.__name__} expression")
+        raise self.reject(f"{what} is not allowed ({_allowed()})", node)
+
+    def binary(self, node: ast.BinOp) -> list[ast.AST]:
+        if type(node.op) not in _BINARY:
+            raise _operator_error(node, self.text, self.pos)
+        return [node.left, node.right]
+
+    def unary(self, node: ast.UnaryOp) -> list[ast.AST]:
+        if type(node.op) not in _UNARY:
+            raise _operator_error(node, self.text, self.pos)
+        return [node.operand]
+
+    def name(self, node: ast.Name) -> list[ast.AST]:
+        name = node.id
+        if not NAME.fullmatch(name):
+            raise self.reject(
+                f"name {name!r} is not allowed: a variable is letters and digits, "
+                "starting with a letter (no underscores)",
+                node,
+            )
+        if name in self.functions:
+            raise self.reject(f"{name!r} is a function: call it as {name}(...)", node)
+        if name not in CONSTANTS:
+            self.variables.setdefault(name)
+        return []
+
+    def call(self, node: ast.Call) -> list[ast.AST]:
+        func = node.func
+        known = " ".join(self.functions)
+        if type(func) is not ast.Name:
+            line, col, end = self.pos.of(node)
+            seg = _lines(self.text)[line - 1][col:end] if col is not None else "this"
+            raise self.reject(
+                f"call of `{seg[:60]}` is not allowed; only these functions can be called: {known}",
+                node,
+            )
+        if func.id not in self.functions:
+            raise self.reject(
+                f"function {func.id!r} is not allowed; the functions are: {known}", func
+            )
+        if node.keywords:
+            raise self.reject(f"{func.id}() takes no keyword arguments", node.keywords[0])
+        n = len(node.args)
+        if n != 1:
+            raise self.reject(f"{func.id}() takes exactly one argument ({n} given)", node)
+        return [node.args[0]]
 
 
 def _check_number(node: ast.Constant, reject: Callable[[str, ast.AST], ExprError]) -> None:
@@ -460,7 +539,7 @@ def _check_number(node: ast.Constant, reject: Callable[[str, ast.AST], ExprError
     else:
         kind = {str: "string ", bytes: "bytes ", bool: "boolean ", complex: "complex number "}
         what = kind.get(type(v), "") + f"{v!r:.40}"
-        raise reject(f"{what} is not allowed ({_ALLOWED})", node)
+        raise reject(f"{what} is not allowed ({_allowed()})", node)
 
 
 def _operator_error(node: ast.AST, text: str, pos: _Positions) -> ExprError:
@@ -603,9 +682,10 @@ def is_procedure(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Statement:
-    """`target = expression`, the expression as a checked postfix program."""
+    """`target = expression`: the expression's text and its checked postfix program."""
 
     target: str
+    text: str
     program: tuple[_Op, ...] = field(repr=False)
 
 
@@ -625,12 +705,22 @@ class Procedure:
         if missing:
             raise BindingError("no value given for " + ", ".join(missing))
         env: dict[str, Value | float] = dict(inputs)
+        fns = functions()
         for st in self.statements:
-            env[st.target] = _run_statement(self.text, st, env)
+            env[st.target] = _run_statement(self.text, st, env, fns)
         return env
 
+    def statement(self, name: str) -> Statement:
+        """The last statement that assigns `name`."""
+        return next(st for st in reversed(self.statements) if st.target == name)
 
-def _run_statement(text: str, st: Statement, env: Mapping[str, Value | float]) -> Value | float:
+
+def _run_statement(
+    text: str,
+    st: Statement,
+    env: Mapping[str, Value | float],
+    fns: Mapping[str, Callable[[Value], Value]],
+) -> Value | float:
     """One statement's value: its program on a stack, as `Expr.evaluate` runs an expression;
     its new nodes named by their text, the statement's own result by its target."""
     stack: list[Value | float] = []
@@ -647,7 +737,7 @@ def _run_statement(text: str, st: Statement, env: Mapping[str, Value | float]) -
             if not any(isinstance(o, Value) for o in operands):
                 operands[0] = Value(operands[0])  # numbers that did not fold: the engine says why
             try:
-                out = _apply(op, operands)
+                out = _apply(op, operands, fns)
             except (ValueError, ArithmeticError) as e:
                 seg = _segment(text, op)
                 raise DomainError(f"{e} (in `{_shorten(seg)}`)" if seg else str(e)) from e
@@ -717,7 +807,8 @@ def parse_procedure(text: str) -> Procedure:
                     use,
                 )
             variables.setdefault(name)
-        statements.append(Statement(target, _lower(stmt.value, text, pos)))
+        source = ast.get_source_segment(body, stmt.value) or target
+        statements.append(Statement(target, source, _lower(stmt.value, text, pos)))
         assigned.setdefault(target)
     return Procedure(text, tuple(variables), tuple(assigned), tuple(statements))
 
@@ -777,7 +868,7 @@ def _target(stmt: ast.stmt, reject: Callable[[str, ast.AST], ExprError]) -> str:
             "letter (no underscores)",
             target,
         )
-    if name in FUNCTIONS:
+    if name in functions():
         raise reject(f"{name!r} is a function: it cannot be assigned", target)
     if name in CONSTANTS:
         raise reject(f"{name!r} is a constant: it cannot be assigned", target)

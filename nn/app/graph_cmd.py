@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import math
 import re
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import Value, topological_order
+from autograd.drawing import render
 from autograd.drawing.graph import SAVE_SUFFIXES, draw
-from autograd.files import write_atomic
+from autograd.files import check_target, write_atomic
 
 from .command import RunError, UsageError, full_precision, subcommand
-from .expr import (
-    FUNCTIONS,
-    MAX_DEPTH,
-    MAX_LENGTH,
-    BindingError,
-    DomainError,
-    ExprError,
-    parse,
-)
+from .expr import MAX_DEPTH, MAX_LENGTH, functions
+from .expr_cmd import at_point, parse_at, read_expr, report_not_finite
 
-NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-ASSIGNMENT = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*=(?!=)")  # `x=2`: meant for --at
 MAX_NODES = 500  # as autograd's draw
 _TAKES_VALUE = ("--at", "--out", "--max-nodes", "--tangent", "--format", "--digits")  # + trace
 _NEGATIVE_NUMBER = re.compile(r"-\d+|-\d*\.\d+")  # what argparse itself reads as a positional
@@ -51,76 +40,14 @@ def expr_after_double_dash(argv: list[str]) -> list[str]:
     return [*argv[:i], *argv[i + 1 :], "--", argv[i]]
 
 
-def spaced_at(at: Sequence[str] | None, words: Sequence[str]) -> str | None:
-    """The message for `--at w=1 x=2`: values separated by a space instead of a comma."""
-    stray = [w for w in words if ASSIGNMENT.match(w)]
-    if not at or not stray:
-        return None
-    return (
-        f"{stray[0]!r} looks like a value for --at, but --at takes one argument: separate "
-        f"the values with commas (--at {','.join([*at, *stray])}) or repeat --at"
-    )
-
-
-def _quote_path(path: Path) -> str:
-    text = str(path)
-    return repr(text if len(text) <= 80 else text[:60] + "…" + text[-10:])
-
-
-def assignments(
-    items: Sequence[str] | None, option: str, default: float | None = None
-) -> dict[str, float]:
-    """`["x=0.5,y=2"]` → {"x": 0.5, "y": 2.0}, for `option` (--at, --tangent); a bare NAME
-    takes `default` (None: NAME=NUMBER is required). UsageError names a malformed, non-finite or
-    repeated entry."""
-    form = "NAME=NUMBER" if default is None else "NAME or NAME=NUMBER"
-    values: dict[str, float] = {}
-    for item in items or ():
-        for part in item.split(","):
-            part = part.strip()
-            if not part:
-                raise UsageError(f"{option} {item!r}: empty entry (expected {form},...)")
-            name, eq, number = (s.strip() for s in part.partition("="))
-            if (not eq and default is None) or not NAME.fullmatch(name):
-                raise UsageError(
-                    f"{option}: {part!r} is not {form} "
-                    "(a name is letters and digits, starting with a letter)"
-                )
-            try:
-                x = float(number) if eq else default
-            except ValueError:
-                raise UsageError(f"{option}: {part!r}: {number!r} is not a number") from None
-            if not math.isfinite(x):
-                raise UsageError(f"{option}: {part!r}: the value must be a finite number")
-            if name in values:
-                raise UsageError(f"{option}: {name} is given twice")
-            values[name] = x
-    return values
-
-
-def parse_at(items: Sequence[str] | None) -> dict[str, float]:
-    """`["x=0.5,y=2"]` → {"x": 0.5, "y": 2.0}; UsageError names a malformed or repeated entry."""
-    return assignments(items, "--at")
-
-
 def cmd_graph(args: argparse.Namespace) -> int:
-    """Build EXPR from Values at the point --at, run backward, print h and every ∂h/∂var."""
-    text = read_stdin_expr() if args.expr == "-" else args.expr
-    try:
-        expr = parse(text)
-    except ExprError as e:
-        hint = spaced_at(args.at, [text]) if args.expr != "-" else None
-        raise UsageError(hint or f"rejected expression: {e}") from None
+    """Build EXPR from Values at the point --at, run backward, print h and every ∂h/∂var;
+    exit status 1 (after printing) when one of them is inf or NaN."""
+    text, expr = read_expr(args)
     at = parse_at(args.at)
     if args.out is not None:
-        _check_graph_path(args.out, args.dot)
-    try:
-        h, leaves = expr.evaluate(at)
-    except BindingError as e:
-        known = ", ".join(expr.variables) or "none"
-        raise UsageError(f"{e} (the expression's variables: {known})") from None
-    except DomainError as e:
-        raise RunError(str(e)) from None
+        check_graph_path(args.out, args.dot)
+    h, leaves = at_point(expr, at)
     h.backward()
     # With DOT on standard output, the numbers go to standard error so `> graph.dot` is DOT.
     report = sys.stderr if args.dot and args.out is None else sys.stdout
@@ -133,50 +60,63 @@ def cmd_graph(args: argparse.Namespace) -> int:
         print(f"d{name}/d{var} = {full_precision(leaf.grad)}", file=report)
     if args.out is not None or args.dot:
         _write_graph(h, args.out, args.dot, args.max_nodes)
-    return 0
+    report.flush()
+    grads = {var: leaf.grad for var, leaf in leaves.items()}
+    return report_not_finite("graph", expr, h, grads)
 
 
-def read_stdin_expr() -> str:
-    """EXPR `-`: the expression from standard input, read no further than the length limit."""
-    stdin = sys.stdin
-    if stdin is None:  # started with standard input closed (`<&-`)
-        raise UsageError("EXPR is -, but standard input is closed: pipe the expression in")
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        stdin.reconfigure(errors="surrogateescape")  # a bad byte gets a caret, as in argv
-    try:
-        text = stdin.read(MAX_LENGTH + 2)
-    except (OSError, ValueError) as e:
-        raise RunError(f"cannot read the expression from standard input: {e}") from None
-    text = text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
-    if len(text) > MAX_LENGTH:
+DOT_SUFFIXES = (".dot", ".gv")  # DOT text
+NEEDS_DOT = (".png", ".pdf")  # drawn by the system Graphviz `dot` only
+
+
+def formats() -> str:
+    """The formats --out can write, and whether the system `dot` is here for PNG and PDF."""
+    here = "found on PATH here" if render.system_dot() else "not found on PATH here"
+    pictures = [s for s in SAVE_SUFFIXES if s not in DOT_SUFFIXES and s not in NEEDS_DOT]
+    return (
+        f"  {', '.join(pictures)}: always (Graphviz compiled to WebAssembly draws it)\n"
+        f"  {', '.join(DOT_SUFFIXES)}: the DOT text\n"
+        f"  {', '.join(NEEDS_DOT)}: only with the system Graphviz `dot` ({here})"
+    )
+
+
+def check_graph_path(out: str, dot: bool) -> None:
+    """Refuse an --out the graph cannot be saved to, before any number is printed: a suffix
+    that names no format (or, with --dot, another format than DOT), PNG or PDF without the
+    system `dot`, a path that cannot be written (autograd.files.check_target)."""
+    suffix = Path(out).suffix.lower()
+    if dot and suffix in SAVE_SUFFIXES and suffix not in DOT_SUFFIXES:
         raise UsageError(
-            f"rejected expression: standard input holds more than {MAX_LENGTH} characters; "
-            f"the limit is {MAX_LENGTH}"
+            f"--out {_quote(out)} with --dot would write DOT text into a {suffix} file: name it "
+            f"{_quote(str(Path(out).with_suffix('.dot')))}, or leave out --dot to write {suffix}"
         )
-    return text
-
-
-def _check_graph_path(out: Path, dot: bool) -> None:
-    """Refuse an --out the graph cannot be saved to, before any work is done."""
-    if not dot and out.suffix.lower() not in SAVE_SUFFIXES:
+    if not dot and suffix not in SAVE_SUFFIXES:
         raise UsageError(
-            f"--out {str(out)!r}: the suffix names the format and must be one of "
+            f"--out {_quote(out)}: the suffix names the format and must be one of "
             f"{', '.join(SAVE_SUFFIXES)} (or give --dot to write DOT text to any name)"
         )
-    parent = out.parent
+    if not dot and suffix in NEEDS_DOT and not render.system_dot():
+        raise RunError(
+            f"cannot write the graph to {_quote(out)}: {suffix[1:].upper()} needs the system "
+            f"Graphviz `dot` program, which is not on PATH: {render.INSTALL_HINT}. "
+            f"{', '.join(s for s in SAVE_SUFFIXES if s not in NEEDS_DOT)} work without it."
+        )
     try:
-        if not parent.is_dir():
-            raise RunError(
-                f"cannot write the graph to {_quote_path(out)}: "
-                f"{_quote_path(parent)} is not a directory"
-            )
-        if out.is_dir():
-            raise RunError(f"cannot write the graph to {_quote_path(out)}: it is a directory")
-    except OSError as e:  # a name too long, a folder that cannot be searched, …
-        raise RunError(f"cannot write the graph to {_quote_path(out)}: {e.strerror}") from None
+        check_target(out)
+    except OSError as e:
+        raise RunError(_without_errno(e)) from None
 
 
-def _write_graph(h: Value, out: Path | None, dot: bool, max_nodes: int = MAX_NODES) -> None:
+def _without_errno(e: OSError) -> str:
+    """An OSError's message without Python's `[Errno N]` prefix."""
+    return re.sub(r"^\[Errno \d+\] ", "", str(e))
+
+
+def _quote(path: str) -> str:
+    return repr(path if len(path) <= 80 else path[:60] + "…" + path[-10:])
+
+
+def _write_graph(h: Value, out: str | None, dot: bool, max_nodes: int = MAX_NODES) -> None:
     """The graph of `h` as SVG (or DOT with --dot) to `out`, or DOT to stdout without --out."""
     n = len(topological_order(h))
     if n > max_nodes:
@@ -197,69 +137,94 @@ def _write_graph(h: Value, out: Path | None, dot: bool, max_nodes: int = MAX_NOD
         else:
             graph.save(out)
     except OSError as e:
-        raise RunError(f"cannot write the graph to {_quote_path(out)}: {e.strerror or e}") from None
+        raise RunError(f"cannot write the graph to {_quote(out)}: {_without_errno(e)}") from None
     except (ValueError, RuntimeError) as e:
-        raise RunError(f"cannot write the graph to {_quote_path(out)}: {e}") from None
+        raise RunError(f"cannot write the graph to {_quote(out)}: {e}") from None
     print(f"graph written to {out}")
+
+
+DESCRIPTION = """\
+Build EXPR from Values, one labelled leaf per variable, run backward and print the
+value h and every partial derivative dh/dVAR, in the order the variables appear.
+
+EXPR may use numbers, the constants pi and e, variables (letters and digits,
+starting with a letter), + - * / **, unary -, parentheses and the functions
+{functions}
+(one argument each: the engine's op table). Anything else is rejected with exit status
+2 and a caret under the offending part; so are expressions longer than {max_length}
+characters, nested deeper than {max_depth} levels, or with numbers beyond ±1e308. The
+text is read as data by Python's ast module and never executed.
+
+Every variable needs a value in --at; a value for a name the expression does not
+use is an error too (it is usually a typo). A domain error at the point (log of a
+negative number, division by zero) exits with status 1 and the engine's message; so
+does a number that comes out inf or nan (an overflow, as exp(1000), or an infinite
+derivative, as sqrt at 0), after the numbers are printed, with a word saying where.
+
+--out FILE writes the picture in the format FILE's suffix names:
+{formats}"""
+
+EPILOG = """\
+examples:
+  chainrule graph "exp((2*x+3)**2)" --at x=0.1
+  chainrule graph "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 --out neuron.svg
+  chainrule graph "x*y + sin(x)" --at x=1 --at y=2 --dot > graph.dot
+  chainrule graph "-x**2" --at x=3       (or: chainrule graph --at x=3 -- "-x**2")
+  chainrule graph - --at x=1,y=2 < expression.txt"""
 
 
 def add_to(sub: argparse._SubParsersAction) -> None:
     """Add `graph` and its options to the `chainrule` subparsers."""
+    description = DESCRIPTION.format(
+        functions="  " + " ".join(functions()),
+        max_length=MAX_LENGTH,
+        max_depth=MAX_DEPTH,
+        formats=formats(),
+    )
     graph = subcommand(
         sub,
         "graph",
         cmd_graph,
         "build an expression from Values and print its derivatives",
-        (
-            "Build EXPR from Values, one labelled leaf per variable, run backward and print the\n"
-            "value h and every partial derivative dh/dVAR, in the order the variables appear.\n\n"
-            "EXPR may use numbers, the constants pi and e, variables (letters and digits,\n"
-            "starting with a letter), + - * / **, unary -, parentheses and the functions\n"
-            f"  {' '.join(FUNCTIONS)}\n"
-            "(one argument each). Anything else is rejected with exit status 2 and a caret\n"
-            "under the offending part; so are expressions longer than "
-            f"{MAX_LENGTH} characters,\n"
-            f"nested deeper than {MAX_DEPTH} levels, or with numbers beyond ±1e308. The text is "
-            "read\nas data by Python's ast module and never executed.\n\n"
-            "Every variable needs a value in --at; a value for a name the expression does not\n"
-            "use is an error too (it is usually a typo). A domain error at the point (log of a\n"
-            "negative number, division by zero) exits with status 1 and the engine's message."
-        ),
-        (
-            "examples:\n"
-            '  chainrule graph "exp((2*x+3)**2)" --at x=0.1\n'
-            '  chainrule graph "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 --out neuron.svg\n'
-            '  chainrule graph "x*y + sin(x)" --at x=1 --at y=2 --dot > graph.dot\n'
-            '  chainrule graph "-x**2" --at x=3       (or: chainrule graph --at x=3 -- "-x**2")\n'
-            "  chainrule graph - --at x=1,y=2 < expression.txt"
-        ),
+        description,
+        EPILOG,
     )
-    graph.add_argument(
+    add_expr_and_point(graph)
+    add_output(graph)
+
+
+def add_expr_and_point(p: argparse.ArgumentParser) -> None:
+    """EXPR and --at, as `graph` and `trace` take them."""
+    p.add_argument(
         "expr",
         metavar="EXPR",
         help="the expression, quoted for the shell, or - to read it from standard input",
     )
-    graph.add_argument(
+    p.add_argument(
         "--at",
         action="append",
         metavar="NAME=NUMBER,...",
         help="the point: values of the variables, comma-separated; may be repeated "
         "(default: none, for an expression without variables)",
     )
-    graph.add_argument(
+
+
+def add_output(p: argparse.ArgumentParser) -> None:
+    """--out, --dot and --max-nodes: where the picture goes."""
+    p.add_argument(
         "--out",
-        type=Path,
         metavar="FILE",
-        help="also write the graph with local derivatives on its edges: SVG, or DOT for a .dot "
-        "suffix (default: not written)",
+        help="also write the graph with local derivatives on its edges, in the format the "
+        "suffix names: .svg, .dot/.gv, .png/.pdf (with the system dot) (default: not written)",
     )
-    graph.add_argument(
+    p.add_argument(
         "--dot",
         action="store_true",
-        help="write Graphviz DOT text instead of SVG: to FILE with --out, else to standard "
-        "output, with the numbers moved to standard error (default: off)",
+        help="write Graphviz DOT text instead of a picture: to FILE with --out (any name but "
+        "another format's suffix), else to standard output, with the numbers moved to "
+        "standard error (default: off)",
     )
-    graph.add_argument(
+    p.add_argument(
         "--max-nodes",
         type=_positive_int,
         default=MAX_NODES,

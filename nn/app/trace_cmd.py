@@ -11,21 +11,30 @@ output is named as the API names it (y, or the procedure's names).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from autograd import Trace, Value, trace
 
-from .command import RunError, UsageError, subcommand
+from .command import UsageError, subcommand
 from .expr import (
     BindingError,
-    DomainError,
+    Expr,
     ExprError,
     Procedure,
     is_procedure,
     parse,
     parse_procedure,
 )
-from .graph_cmd import assignments, parse_at, read_stdin_expr
+from .expr_cmd import (
+    assignments,
+    parse_at,
+    read_stdin_expr,
+    report_not_finite,
+    reported,
+    spaced_at,
+)
+from .graph_cmd import add_expr_and_point
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -42,7 +51,7 @@ def parse_tangent(
             what = (
                 "an input of the procedure (its inputs"
                 if procedure
-                else ("a variable of the expression (its variables")
+                else "a variable of the expression (its variables"
             )
             raise UsageError(f"--tangent: {name} is not {what}: {known})")
     return seed
@@ -65,34 +74,60 @@ def parse_outputs(items: Sequence[str] | None, proc: Procedure) -> list[str]:
     return names
 
 
+def read_text(args: argparse.Namespace) -> Expr | Procedure:
+    """EXPR (`-`: from standard input), parsed as a procedure when it has statements, else as
+    an expression; UsageError if it is rejected."""
+    text = read_stdin_expr() if args.expr == "-" else args.expr
+    procedure = is_procedure(text)
+    try:
+        return parse_procedure(text) if procedure else parse(text)
+    except ExprError as e:
+        hint = spaced_at(args.at, [text]) if args.expr != "-" and not procedure else None
+        what = "procedure" if procedure else "expression"
+        raise UsageError(hint or f"rejected {what}: {e}") from None
+
+
 def _trace_procedure(proc: Procedure, at: dict[str, float], outputs: list[str]) -> Trace:
     """The procedure run on labelled leaves and traced as it runs: rows in statement order."""
     missing = [v for v in proc.variables if v not in at]
-    if missing:
-        raise BindingError("no value given for " + ", ".join(missing))
     unused = [name for name in at if name not in proc.variables]
-    if unused:
-        raise BindingError("value given for " + ", ".join(unused) + ", which is not an input")
-    leaves = [Value(at[name], name) for name in proc.variables]
+    with reported(proc.variables, "the procedure's inputs"):
+        if missing:
+            raise BindingError("no value given for " + ", ".join(missing))
+        if unused:
+            raise BindingError(f"value given for {', '.join(unused)}, which is not an input")
+        leaves = [Value(at[name], name) for name in proc.variables]
 
-    def procedure(*values: Value) -> dict[str, Value]:
-        env = proc.run(dict(zip(proc.variables, values)))
-        results = {name: env[name] for name in outputs}
-        return {n: v if isinstance(v, Value) else Value(v) for n, v in results.items()}
+        def procedure(*values: Value) -> dict[str, Value]:
+            env = proc.run(dict(zip(proc.variables, values)))
+            results = {name: env[name] for name in outputs}
+            return {n: v if isinstance(v, Value) else Value(v) for n, v in results.items()}
 
-    return trace(procedure, *leaves)
+        return trace(procedure, *leaves)
+
+
+def _finite(t: Trace, parsed: Expr | Procedure) -> int:
+    """After the tables: the word on standard error and status 1 when an output or one of its
+    derivatives is inf or NaN, else 0."""
+    status = 0
+    for name, row in zip(t.output_names, t.outputs):
+        grads = t.adjoint({name: 1.0}, order="backward").grads
+        named = dict(zip(t.input_names, grads))
+        if isinstance(parsed, Procedure):  # the statement that computes the output
+            st = parsed.statement(name)
+            parsed_part = Expr(st.text, parsed.variables, st.program)
+        else:
+            parsed_part = parsed
+        status = max(status, report_not_finite("trace", parsed_part, t.row(row).node, named, name))
+    return status
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
     """Build EXPR (or run the procedure) at --at and print its primal and adjoint traces (and
-    the tangent trace)."""
-    text = read_stdin_expr() if args.expr == "-" else args.expr
-    procedure = is_procedure(text)
-    try:
-        parsed = parse_procedure(text) if procedure else parse(text)
-    except ExprError as e:
-        raise UsageError(f"rejected {'procedure' if procedure else 'expression'}: {e}") from None
-    what = "procedure's inputs" if procedure else "expression's variables"
+    the tangent trace); exit status 1 (after printing) when an output or a derivative is inf
+    or NaN."""
+    parsed = read_text(args)
+    procedure = isinstance(parsed, Procedure)
     if procedure:
         outputs = parse_outputs(args.outputs, parsed)
     elif args.outputs:
@@ -104,22 +139,18 @@ def cmd_trace(args: argparse.Namespace) -> int:
     seed = parse_tangent(args.tangent, parsed.variables, procedure)
     if args.digits is not None and not 0 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits}: give 0 to 17 decimals")
-    try:
-        if procedure:
-            t = _trace_procedure(parsed, at, outputs)
-        else:
+    if procedure:
+        t = _trace_procedure(parsed, at, outputs)
+    else:
+        with reported(parsed.variables):
             h, _ = parsed.evaluate(at)
-            t = trace(h)
-    except BindingError as e:
-        known = ", ".join(parsed.variables) or "none"
-        raise UsageError(f"{e} (the {what}: {known})") from None
-    except DomainError as e:
-        raise RunError(str(e)) from None
+        t = trace(h)
     shown = [t]
     if seed:
         shown.append(t.tangent(seed))
     print("\n".join(getattr(table, args.format)(args.digits) for table in shown), end="")
-    return 0
+    sys.stdout.flush()
+    return _finite(t, parsed)
 
 
 def add_to(sub: argparse._SubParsersAction) -> None:
@@ -152,19 +183,7 @@ def add_to(sub: argparse._SubParsersAction) -> None:
             "      --at w=2,t=0.5,nu=1.5,g=9.81 --outputs y1,y2 --tangent w"
         ),
     )
-    p.add_argument(
-        "expr",
-        metavar="EXPR",
-        help="the expression or procedure, quoted for the shell, or - to read it from standard "
-        "input",
-    )
-    p.add_argument(
-        "--at",
-        action="append",
-        metavar="NAME=NUMBER,...",
-        help="the point: values of the variables, comma-separated; may be repeated "
-        "(default: none, for an expression without variables)",
-    )
+    add_expr_and_point(p)
     p.add_argument(
         "--tangent",
         action="append",
