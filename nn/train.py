@@ -242,12 +242,12 @@ class _Trainer:
                 "try a smaller learning rate. The parameters are as before this batch."
             )
         self.optimizer.zero_grad()
-        if cost is None:
-            self.replay.add_grads()
-        else:
+        if cost is not None:
             cost.backward()
             if self.compile:  # this first graph is the one replayed from now on
                 self.replay = _Replay(cost, preds)
+        elif self.replay is not None:
+            self.replay.add_grads()
         self.optimizer.step()
         return value, preds
 
@@ -269,9 +269,11 @@ class _Replay:
     """
 
     def __init__(self, cost: Value, preds: list[list[Value]]) -> None:
+        from autograd.traces import trace  # here: `import nn` loads the engine only
+
         self.shape = [len(p) for p in preds]
         outputs = [v for p in preds for v in p]
-        self.fn = autograd.trace([cost, *outputs]).compile(extra=outputs, output=0)
+        self.fn = trace([cost, *outputs]).compile(extra=outputs, output=0)
         self.leaves = self.fn.inputs
         self.grads: list[float] = []
 

@@ -132,7 +132,7 @@ class Jacobian(list):
 
     __slots__ = ("mode", "sweeps")
 
-    def __init__(self, matrix: Sequence[Sequence[float]], sweeps: int, mode: str) -> None:
+    def __init__(self, matrix: Sequence[Sequence[Any]], sweeps: int, mode: str) -> None:
         super().__init__(list(row) for row in matrix)
         self.sweeps = sweeps
         self.mode = mode

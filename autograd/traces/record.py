@@ -245,7 +245,7 @@ def of_function(f: Callable[..., Any], inputs: tuple, named: dict[str, Any]) -> 
     with enable_grad(), taping() as tape:  # a trace records, even inside no_grad
         out = f(*args, **kwargs)
     outputs, names = split_outputs(out, who)
-    arguments = [v for v, _ in pairs]
+    arguments: list[Node] = [v for v, _ in pairs]
     stop = set(arguments)
     order = evaluation_order(outputs, stop)
     inner = [n for n in order if n.primitive is not None and n not in stop]

@@ -152,6 +152,7 @@ def _checker(op: ops.Op, c: Any, parents: Sequence[Node]) -> Callable[..., None]
     domain = op.domain
 
     def check(*xs: float) -> None:
+        why: str | None
         if zero is not None and xs[zero] == 0.0:
             why = "divides by 0"
         elif domain is not None:

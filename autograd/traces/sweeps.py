@@ -67,13 +67,13 @@ class Adjoint(Shown):
 
     def _tables(self, style: Style) -> list[Table]:
         tr = self.trace
-        rows = []
+        rows: list[tuple[str, ...]] = []
         dots = style.times()
         formulas: dict[int, tuple[str, ...]] = {}
         for a in self.rows:
             target = style.var(a.target, "bar")
-            if a.source is None:
-                seed = style.name(tr.output_names[a.output], "bar")
+            if a.source is None:  # a seed row: `output` says whose
+                seed = style.name(tr.output_names[a.output or 0], "bar")
                 rule = f"{target} + {seed}" if a.accumulates else seed
                 rows.append((target, rule, "", style.number(a.value)))
                 continue
@@ -126,7 +126,7 @@ class Tangent(Shown):
     def _tables(self, style: Style) -> list[Table]:
         tr = self.trace
         dots = style.times()
-        out = []
+        out: list[tuple[str, ...]] = []
         for k, (t, r) in enumerate(zip(self.rows, tr.rows)):
             lhs = style.var(t.index, "dot")
             if t.index <= 0:

@@ -249,7 +249,10 @@ class Trace(Shown):
     def _formula(self, style: Style, r: Row) -> tuple[str, tuple[str, ...]]:
         """vᵢ's op in terms of earlier rows, and each local derivative's formula."""
         node = r.node
-        notation = node.primitive.notation
+        op = node.primitive
+        notation = op.notation if op is not None else None
+        if notation is None:
+            raise ValueError(f"trace: op {node.op!r} has no notation in the op table")
         operands = [style.var(i) for i in r.parents]
         y = style.var(r.index)
         c = node.param
@@ -262,7 +265,9 @@ class Trace(Shown):
         name = self.input_names[k]
         return style.name(name, mark) if name else ""
 
-    def _output_rows(self, style: Style, mark: str, values: Sequence[float]) -> list[tuple]:
+    def _output_rows(
+        self, style: Style, mark: str, values: Sequence[float]
+    ) -> list[tuple[str, ...]]:
         marked = "" if not mark else mark
         return [
             (style.name(name, marked), style.var(i, marked), "", style.number(v))
@@ -270,7 +275,7 @@ class Trace(Shown):
         ]
 
     def _primal_table(self, style: Style) -> Table:
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for k, r in enumerate(self.rows):
             name = style.var(r.index)
             if r.index <= 0:

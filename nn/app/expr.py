@@ -789,12 +789,12 @@ def parse_procedure(text: str) -> Procedure:
         line, col, end = pos.of(node)
         return ExprError(reason, text, line, col, end)
 
-    targets = [_target(stmt, reject) for stmt in tree.body]
-    later = set(targets)
+    assignments = [_target(stmt, reject) for stmt in tree.body]
+    later = {target for _, target in assignments}
     assigned: dict[str, None] = {}
     variables: dict[str, None] = {}
     statements = []
-    for stmt, target in zip(tree.body, targets):
+    for stmt, target in assignments:
         _check(stmt.value, text, pos)
         for use in _names_read(stmt.value):
             name = use.id
@@ -832,8 +832,9 @@ class _IndentedPositions(_Positions):
         return lineno, col, end
 
 
-def _target(stmt: ast.stmt, reject: Callable[[str, ast.AST], ExprError]) -> str:
-    """The name a statement assigns, or the error saying why it is not an allowed statement."""
+def _target(stmt: ast.stmt, reject: Callable[[str, ast.AST], ExprError]) -> tuple[ast.Assign, str]:
+    """The statement as an assignment and the name it assigns, or the error saying why it is not
+    an allowed statement."""
     if type(stmt) is ast.AugAssign:
         sym = _BINARY.get(type(stmt.op)) or _OTHER_OPERATORS.get(type(stmt.op), "?")
         name = stmt.target.id if type(stmt.target) is ast.Name else "x"
@@ -872,7 +873,7 @@ def _target(stmt: ast.stmt, reject: Callable[[str, ast.AST], ExprError]) -> str:
         raise reject(f"{name!r} is a function: it cannot be assigned", target)
     if name in CONSTANTS:
         raise reject(f"{name!r} is a constant: it cannot be assigned", target)
-    return name
+    return stmt, name
 
 
 def _names_read(root: ast.expr) -> list[ast.Name]:

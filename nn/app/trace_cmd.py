@@ -13,8 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import cast
 
-from autograd import Trace, Value, trace
+from autograd import Value
+from autograd.traces import Trace, trace
+from autograd.traces.tables import Shown
 
 from .command import UsageError, subcommand
 from .expr import (
@@ -118,7 +121,8 @@ def _finite(t: Trace, parsed: Expr | Procedure) -> int:
             parsed_part = Expr(st.text, parsed.variables, st.program)
         else:
             parsed_part = parsed
-        status = max(status, report_not_finite("trace", parsed_part, t.row(row).node, named, name))
+        node = cast(Value, t.row(row).node)
+        status = max(status, report_not_finite("trace", parsed_part, node, named, name))
     return status
 
 
@@ -128,7 +132,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     or NaN."""
     parsed = read_text(args)
     procedure = isinstance(parsed, Procedure)
-    if procedure:
+    if isinstance(parsed, Procedure):
         outputs = parse_outputs(args.outputs, parsed)
     elif args.outputs:
         raise UsageError(
@@ -139,13 +143,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
     seed = parse_tangent(args.tangent, parsed.variables, procedure)
     if args.digits is not None and not 0 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits}: give 0 to 17 decimals")
-    if procedure:
+    if isinstance(parsed, Procedure):
         t = _trace_procedure(parsed, at, outputs)
     else:
         with reported(parsed.variables):
             h, _ = parsed.evaluate(at)
         t = trace(h)
-    shown = [t]
+    shown: list[Shown] = [t]
     if seed:
         shown.append(t.tangent(seed))
     print("\n".join(getattr(table, args.format)(args.digits) for table in shown), end="")
