@@ -27,6 +27,7 @@ FOLDERS = {
     "autograd.drawing": "drawing",
     "nn": "nn",
     "nn.datasets": "nn",
+    "nn.practice": "nn",  # exercises by hand: they build nn models (an MLP, a softmax layer)
     "nn.notes": "notes",
     "nn.app": "application",
     "nn.__main__": "application",

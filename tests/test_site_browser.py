@@ -1,6 +1,6 @@
 """The JupyterLite site (`make site`) in headless Chromium with the network cut to 127.0.0.1:
-notebooks 01, 03 and the smoke notebook run to their last cell, their graphs are pictures, and
-no request of the page or its kernel worker leaves 127.0.0.1.
+notebooks 01, 03, 08, 09, 11, 12 and the smoke notebook run to their last cell, their graphs are
+pictures, and no request of the page or its kernel worker leaves 127.0.0.1.
 
 The site is served from a sub-path (/site/, as on GitHub Pages) by `python -m http.server`.
 Every host name but 127.0.0.1 fails to resolve, so nothing can leave; Chromium's NetLog counts
@@ -31,6 +31,8 @@ NOTEBOOKS = [
     "03_backprop_equations.ipynb",
     "08_forward_and_reverse_mode.ipynb",
     "09_build_your_own_micrograd.ipynb",
+    "11_from_scalars_to_matrices.ipynb",
+    "12_practice.ipynb",
 ]
 DRAW_NOTHING = {"03_backprop_equations.ipynb", "08_forward_and_reverse_mode.ipynb"}  # equations
 BLOCK = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
