@@ -1,6 +1,7 @@
 """The JupyterLite site (`make site`) in headless Chromium with the network cut to 127.0.0.1:
-notebooks 01, 03, 08, 09, 11, 12 and the smoke notebook run to their last cell, their graphs are
-pictures, and no request of the page or its kernel worker leaves 127.0.0.1.
+the notebooks that need no numpy or matplotlib and the smoke notebook run to their last cell,
+their graphs are pictures, every check of an exercise says "not done yet" there as shipped, and no
+request of the page or its kernel worker leaves 127.0.0.1.
 
 The site is served from a sub-path (/site/, as on GitHub Pages) by `python -m http.server`.
 Every host name but 127.0.0.1 fails to resolve, so nothing can leave; Chromium's NetLog counts
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=str(browser.miss
 # the notebooks that need no numpy/matplotlib, and the smoke notebook (draw, backward, train)
 NOTEBOOKS = [
     "smoke.ipynb",
+    "01_values_and_derivatives.ipynb",
     "01_chain_rule.ipynb",
     "03_backprop_equations.ipynb",
     "08_forward_and_reverse_mode.ipynb",
@@ -46,7 +48,7 @@ const cells = [];
 for (const c of w.content.model.cells) {
   if (c.type !== 'code') continue;
   const j = c.toJSON();
-  cells.push({n: j.execution_count, outputs: j.outputs});
+  cells.push({n: j.execution_count, outputs: j.outputs, tags: (j.metadata || {}).tags || []});
 }
 return JSON.stringify({cells, path: w.context.path, kernel: kernel ? kernel.status : null});
 """
@@ -152,6 +154,12 @@ def pictures_in_view(drv, cell: int) -> int:
     )
 
 
+def text(output: dict) -> str:
+    """An output's text: a stream's, or a result's text/plain."""
+    t = output.get("text", output.get("data", {}).get("text/plain", ""))
+    return "".join(t) if isinstance(t, list) else t
+
+
 def mimes(cells: list[dict]) -> list[set[str]]:
     return [{m for o in c["outputs"] for m in o.get("data", {})} for c in cells]
 
@@ -169,6 +177,10 @@ def test_notebook_runs_offline_in_chromium(nb, served, built_site, tmp_path):
         assert not errors, (nb, errors[0]["ename"], errors[0]["evalue"])
         unfinished = [i for i, c in enumerate(cells) if not c["n"]]
         assert cells and not unfinished, f"{nb}: code cells {unfinished} did not run ({r})"[:2000]
+        for i, c in enumerate(cells):  # an exercise as shipped: its check asks for the answer
+            if "check" in c["tags"]:
+                shown = "".join(text(o) for o in c["outputs"])
+                assert shown.startswith("not done yet"), f"{nb}: check in code cell {i}: {shown}"
         drawings = [i for i, k in enumerate(mimes(cells)) if "image/svg+xml" in k]
         r["pictures"] = pictures_in_view(drv, drawings[0]) if drawings else 0
         browser.screenshot(drv, f"site-{nb.removesuffix('.ipynb')}", full=False)

@@ -15,6 +15,7 @@ The entries of note file NNN_….txt (ids NNN-k) are `noteNNN.ENTRIES`; `registe
 REGISTER from them, note by note, and runs it. An entry's machinery (Entry, Sides, Result, close)
 is in `entry`, the numbers the checks share in `helpers`, and the δ rules of backpropagation by
 hand, which several notes check, in `backprop` (`compare` puts them beside the engine's).
+`feedback` checks a learner's answer to an exercise of a course notebook (not imported here).
 """
 
 from . import backprop as backprop
