@@ -28,6 +28,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
+from autograd.arguments import known_name, positive_int
 from autograd.value import as_float
 
 from . import losses as _losses
@@ -170,13 +171,11 @@ def _check_fit(
         raise ValueError(f"X has {len(X)} examples but y has {len(y)} targets")
     if not len(X):
         raise ValueError("fit: no examples")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int ≥ 0, not {epochs!r}")
+    positive_int("epochs", epochs, least=0)
     if isinstance(metrics, str):
         metrics = (metrics,)
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metrics {unknown}; known: {', '.join(METRICS)}")
+    for m in metrics:
+        known_name("metric", m, METRICS)
     if compile and batch_size is not None:
         raise ValueError(
             f"fit: compile=True replays one graph, so it needs the full batch (batch_size=None), "

@@ -174,7 +174,7 @@ def test_a_nan_loss_stops_training_naming_the_epoch():
     [
         ({"epochs": -1}, "epochs"),
         ({"epochs": 1.5}, "epochs"),
-        ({"metrics": ("f1",)}, "unknown metrics"),
+        ({"metrics": ("f1",)}, "unknown metric 'f1'; known: accuracy"),
         ({"loss": "l1"}, "unknown loss"),
         ({"y": [0, 1]}, "4 examples but y has 2"),
         ({"y": [[0, 1]] * 4}, "1 predictions but 2 targets"),

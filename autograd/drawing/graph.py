@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..files import write_atomic
 from ..learner import foreign
+from ..learner.nodes import names as learner_names
 from ..order import topological_order
 from ..value import Value
 from . import render
@@ -119,17 +120,34 @@ def draw(
     highlight: Value | Iterable[Value] | None = None,
     max_nodes: int = 500,
     clusters: Cluster | Iterable[Cluster] = (),
+    *,
+    data: str | None = None,
+    grad: str | None = None,
+    children: str | None = None,
+    local_grads: str | None = None,
+    op: str | None = None,
+    label: str | None = None,
 ) -> Graph:
     """The graph behind `root`: values as records (label | data | grad), ops as small nodes,
     local derivatives ∂z/∂x on the edges; `highlight` colours every path from those values to
     `root`, the paths whose products of local derivatives sum to their gradient; `clusters`
     draws boxes around values (an nn model's `.clusters()`: one per layer and per neuron).
     Graphs of more than `max_nodes` values raise ValueError (counted before anything is drawn).
-    `root` may be a node of a learner's own engine (micrograd lecture or microgpt style): see
-    `foreign`."""
+    `root` may be a node of a learner's own engine (micrograd lecture or microgpt style, or
+    with attributes of its own named by `data`, `grad`, `children`, `local_grads`, `op`,
+    `label`): see `foreign`."""
+    caption = ""
+    names = {"data": data, "grad": grad, "children": children, "local_grads": local_grads}
+    names |= {"op": op, "label": label}
     if not isinstance(root, Value):
-        root, highlight, show_local_grads = foreign.for_draw(
-            root, highlight, show_local_grads, max_nodes
+        told = learner_names("draw", **names)
+        root, highlight, show_local_grads, caption = foreign.for_draw(
+            root, highlight, show_local_grads, max_nodes, told=told
+        )
+    elif any(v is not None for v in names.values()):
+        given = ", ".join(k for k, v in names.items() if v is not None)
+        raise TypeError(
+            f"draw(): {given} name the attributes of a learner's own nodes, not of a Value"
         )
     check_drawable(root, rankdir, max_nodes, "draw")
     order = topological_order(root)
@@ -143,5 +161,6 @@ def draw(
         show_local_grads=show_local_grads,
         hot=hot,
         clusters=[clusters] if isinstance(clusters, Cluster) else list(clusters),
+        caption=caption,
     )
     return Graph(source, nodes, edges)

@@ -275,7 +275,7 @@ def _fold(op: _Op, operands: list[float]) -> float | None:
     try:
         with no_grad():
             first = Value(operands[0])
-            return float(_apply(op, [first, *operands[1:]]))
+            return _apply(op, [first, *operands[1:]]).data
     except (ValueError, ArithmeticError):
         return None  # left to `evaluate`, which reports the engine's message
 
