@@ -931,3 +931,27 @@ def test_cli_procedure_says_which_output_is_not_finite(capsys) -> None:
     assert "`sqrt(x - 1000)`" in lines[1]
     assert cli(capsys, text, "--at", "x=1001", "--outputs", "y1")[0] == 1
     assert cli(capsys, text, "--at", "x=1001", "--outputs", "y2")[0] == 0
+
+
+def test_the_textbooks_ops_are_written_as_the_textbooks_write_them(capsys) -> None:
+    """The issue's procedure, with tan: `v₂ = tan v₁`, ∂v₂/∂v₁ = 1 + v₂², one row each."""
+    text = "u = w*t; y1 = nu*tan(u)/(g - tan(u)); y2 = g*y1"
+    code, out, err = cli(capsys, text, "--at", AT, "--outputs", "y1,y2", "--digits", "4")
+    assert code == 0, err
+    assert "v₂  = tan v₁    = 1.5574   ∂v₂/∂v₁ = 1 + v₂^2 = 3.4255" in out
+    assert "v₄  = tan v₁" in out and "v₈" not in out  # 7 rows: tan is one row, not sin/cos
+
+    def f(w, t, nu, g):
+        u = w * t
+        y1 = nu * u.tan() / (g - u.tan())
+        return {"y1": y1, "y2": g * y1}
+
+    assert out == trace(f, *POINT).text(4)
+    rows = {
+        name: trace(lambda x, n=name: getattr(x, n)(), 0.3).text(4).splitlines()[2]
+        for name in ("sinh", "cosh", "asin", "acos", "erf", "gelu", "silu")
+    }
+    assert "v₁ = sinh v₀ = 0.3045   ∂v₁/∂v₀ = cosh v₀ = 1.0453" in rows["sinh"]
+    assert "v₁ = arcsin v₀" in rows["asin"] and "√(1 − v₀^2)" in rows["asin"]
+    assert "∂v₁/∂v₀ = 2 e^(−v₀^2)/√π" in rows["erf"]
+    assert "v₁ = GELU(v₀)" in rows["gelu"] and "v₁ = SiLU(v₀)" in rows["silu"]

@@ -93,7 +93,8 @@ _GROUPS = [
     (re.compile(r"\\sqrt\{([^{}]*)\}"), lambda m: "√" + _group(m[1])),
     (re.compile(r"\^\{([^{}]*)\}"), lambda m: "^" + _group(m[1])),
 ]
-_ONE_TERM = re.compile(r"(ln|sin|cos|tanh|arctan|sign|exp) [^ ]+")
+# a function applied to one operand, `sinh v₀`: one factor, no parentheses needed
+_ONE_TERM = re.compile(r"(ln|sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|erf|sign|exp) [^ ]+")
 _MACRO = re.compile(r"\\[a-z]+")
 _MINUS = re.compile(r"(?<![0-9.][eE])-")  # every minus sign, not the one of 1e-05
 
@@ -104,6 +105,7 @@ def _group(inner: str) -> str:
 
 def latex_to_text(tex: str) -> str:
     """The few LaTeX constructs of the templates as plain text: `\\ln v₋₁`, `e^{v₀}` → `e^v₀`."""
+    tex = tex.replace(r"\pi", "π")  # a letter, before the groups: √π, not √(π)
     changed = True
     while changed:
         before = tex

@@ -183,7 +183,7 @@ def add_to(sub: argparse._SubParsersAction) -> None:
             '  chainrule trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --tangent x1\n'
             '  chainrule trace "tanh(w*x + b)" --at w=-1.5,x=0.5,b=2 --format markdown\n'
             '  chainrule trace "exp((2*x+3)**2)" --at x=0.1 --format latex --digits 3\n'
-            '  chainrule trace "u = w*t; y1 = nu*sin(u)/(g - cos(u)); y2 = g*y1" \\\n'
+            '  chainrule trace "u = w*t; y1 = nu*tan(u)/(g - tan(u)); y2 = g*y1" \\\n'
             "      --at w=2,t=0.5,nu=1.5,g=9.81 --outputs y1,y2 --tangent w"
         ),
     )
