@@ -452,7 +452,7 @@ MUL_C = Op(
     doc="∂(x·c)/∂x = c",
     param="c",
     show=lambda c: "*" + fmt(c),
-    notation=N("#0 \\times #c", ("#c",), "#0 * #c", ("#c",)),
+    notation=N("#c \\times #0", ("#c",), "#0 * #c", ("#c",)),  # written 2 × v₀, as 2x
     drawn=lambda c: f"· × {_paren(c)}",
 )
 DIV_C = Op(
@@ -583,7 +583,8 @@ def _sqrt_rule(y: Any, x: Any) -> tuple:
 
 
 # The piecewise ops (abs, relu, leaky_relu) keep their branch in the code: their derivative
-# depends on which side of the kink the input is.
+# depends on which side of the kink the input is. A NaN input falls through every comparison
+# and comes out as itself, as from the forwards (`_nan_wins`).
 NEG = Op("neg", _neg, CONSTANT, notation=N("-#0", ("-1",), "-#0", ("-1.0",)), drawn=lambda c: "−·")
 ABS = Op(
     "abs",
@@ -593,7 +594,7 @@ ABS = Op(
         "|#0|",
         ("\\operatorname{sign} #0",),
         "abs(#0)",
-        ("(1.0 if #0 > 0.0 else -1.0 if #0 < 0.0 else 0.0)",),
+        ("(1.0 if #0 > 0.0 else -1.0 if #0 < 0.0 else 0.0 if #0 == 0.0 else #0)",),
     ),
     drawn=lambda c: "|·|",
 )
@@ -649,8 +650,8 @@ RELU = Op(
     notation=N(
         "\\max(#0, 0)",
         ("1 \\text{ if } #0 > 0 \\text{ else } 0",),
-        "(#0 if #0 > 0.0 else 0.0)",
-        ("(1.0 if #0 > 0.0 else 0.0)",),
+        "(#0 if #0 > 0.0 else 0.0 if #0 <= 0.0 else #0)",
+        ("(1.0 if #0 > 0.0 else 0.0 if #0 <= 0.0 else #0)",),
     ),
 )
 LEAKY_RELU = Op(
@@ -663,7 +664,7 @@ LEAKY_RELU = Op(
         "#0 \\text{ if } #0 > 0 \\text{ else } #c \\cdot #0",
         ("1 \\text{ if } #0 > 0 \\text{ else } #c",),
         "(#0 if #0 > 0.0 else #c * #0)",
-        ("(1.0 if #0 > 0.0 else #c)",),
+        ("(1.0 if #0 > 0.0 else #c if #0 <= 0.0 else #0)",),
     ),
     drawn=lambda c: f"leaky_relu, slope {fmt(c)}",
 )

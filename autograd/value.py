@@ -78,7 +78,7 @@ def _nary(data: float, op: Op, parents: tuple, local_grads: tuple, param: object
 
 def _unusual(out: Value, op: Op, parents: tuple, local_grads: tuple, param: object) -> Value:
     """`out` made off the fast path: written by `node.write`, after this thread's modes (is some
-    thread in `no_grad` or `detect_anomaly`?)."""
+    thread in `no_grad` or `detect_anomaly`, or taking a trace?)."""
     if not _fast.plain:
         mode = _state()
         if mode.anomaly and not math.isfinite(out.data):
@@ -88,6 +88,10 @@ def _unusual(out: Value, op: Op, parents: tuple, local_grads: tuple, param: obje
         if not mode.recording:
             write(out, None)
             return out
+        write(out, op, parents, local_grads, param)
+        if mode.tape is not None:  # a trace of a function is being taken (`mode.taping`)
+            mode.tape.append(out)
+        return out
     write(out, op, parents, local_grads, param)
     return out
 

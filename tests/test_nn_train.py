@@ -235,6 +235,24 @@ def test_fit_compiled_equals_fit_to_the_last_digit(activation, loss, opt) -> Non
     assert runs[0] == runs[1]
 
 
+@pytest.mark.parametrize("target", ["index", "one-hot"])
+def test_fit_compiled_with_softmax_outputs_and_cross_entropy(target) -> None:
+    """The loss uses only y_target of the softmax outputs; the others are replayed beside it
+    (compile=True failed: "extra[0] is not a node of this trace")."""
+    X, labels = data.make_moons(20, noise=0.1, seed=3)
+    y = list(labels) if target == "index" else [[1.0 - t, float(t)] for t in labels]
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [5, 2], activation="tanh", output_activation="softmax", seed=7)
+        optimizer = nn.SGD(model.parameters(), lr=0.1)
+        history = nn.fit(
+            model, X, y, "cross_entropy", optimizer, epochs=4, progress=False, compile=compiled
+        )
+        runs.append((history.loss, history.metrics, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+    assert len(runs[0][1]["accuracy"]) == 4
+
+
 def test_fit_compile_needs_the_full_batch() -> None:
     model = nn.MLP(1, [1], seed=0)
     with pytest.raises(ValueError, match=r"needs the full batch \(batch_size=None\)"):
