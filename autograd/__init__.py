@@ -27,6 +27,7 @@ ROOMS = {
     "Graph": "drawing",
     "draw": "drawing",
     "draw_backward": "drawing",
+    "Adjoint": "traces",
     "Jacobian": "traces",
     "Tangent": "traces",
     "Trace": "traces",
@@ -51,6 +52,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Adjoint",
     "Cluster",
     "EngineReport",
     "Graph",

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from .mode import fast as _fast
 from .mode import state as _state
-from .node import MANY, Node
-from .order import topological_order
+from .node import Node, showing_before
+from .order import order_and_nodes, topological_order
 
 # Backward passes take turns: two threads backpropagating into shared parameters must each add
 # exactly their own contributions (under the GIL they would run one at a time anyway).
@@ -70,35 +70,38 @@ def backward_pass(root: Node, grad: float = 1.0) -> None:
     """Add grad·∂root/∂x to `x.grad` for every x in the graph of `root`.
 
     The grads already on the graph are set aside and added back at the end, so that this call
-    sends on only its own contributions: a second call adds exactly as much as the first.
+    sends on only its own contributions: a second call adds exactly as much as the first. Until
+    the pass ends, `.grad` of the graph's nodes reads as before it (`node.showing_before`), so
+    another thread sees each grad before the pass or after it, never 0 nor a part of a sum.
     """
     if not _fast.plain and _state().anomaly:
         _checked_backward(root, grad)
         return
-    order = topological_order(root)
+    order, nodes = order_and_nodes(root)
     with _lock:
-        # `walk`, with each node's upstream sum kept in its own `.grad` slot (no dictionary)
-        # and the stored local derivatives read from the slots, not through `.local_grads`.
-        held = [(node, node.grad) for node in order if node.grad]
-        for node, _ in held:
-            node.grad = 0.0
-        root.grad = grad
-        for node in reversed(order):
-            a = node._a
-            if a is None:
-                continue
-            g = node.grad
-            b = node._b
-            if b is None:
-                a.grad += g * node._da
-            elif b is MANY:
-                for p, d in zip(a, node._da):
-                    p.grad += g * d
-            else:
-                a.grad += g * node._da
-                b.grad += g * node._db
-        for node, g in held:
-            node.grad += g
+        # `walk`, with each node's upstream sum kept in its own `_grad` slot (no dictionary)
+        # and the stored local derivatives read from the slots (node.py has the layout).
+        held = {node: node._grad for node in order if node._grad}
+        with showing_before(nodes, held):
+            for node in held:
+                node._grad = 0.0
+            root._grad = grad
+            for node in reversed(order):
+                a = node._a
+                if a is None:
+                    continue
+                g = node._grad
+                db = node._db
+                if db is not None:  # two parents
+                    a._grad += g * node._da
+                    node._b._grad += g * db
+                elif type(a) is tuple:  # more than two
+                    for p, d in zip(a, node._da):
+                        p._grad += g * d
+                else:
+                    a._grad += g * node._da
+            for node, g in held.items():
+                node._grad += g
 
 
 def _checked_backward(root: Node, grad: float) -> None:
@@ -115,11 +118,11 @@ def _checked_backward(root: Node, grad: float) -> None:
                 )
         steps.append(step)
     with _lock:
-        for step in steps:
-            step.node.grad += step.grad
+        for step in steps:  # each node's grad changes once, to its new value
+            step.node._grad += step.grad
 
 
 def zero_grad(root: Node) -> None:
     """Set `grad` to 0 on every node of the graph of `root`."""
     for node in topological_order(root):
-        node.grad = 0.0
+        node._grad = 0.0

@@ -41,4 +41,5 @@ def grad(
 
 def _derivatives(node: Value) -> tuple:
     """The local derivatives of `node` as Values, from its op's rule; () for a leaf."""
-    return () if node._op is None else node._op.derivatives(node)
+    op = node.primitive
+    return () if op is None else op.derivatives(node)

@@ -6,20 +6,23 @@ from collections.abc import Callable, Sequence
 
 from .functional import grad
 from .mode import no_grad
-from .value import Number, Value
+from .value import Number, Value, as_float
 
 Function = Callable[..., "Value | float"]
+
+
+def _number(x: object) -> float | None:
+    """The float of a Value (its data) or of a plain number; None for anything else."""
+    return x.data if isinstance(x, Value) else as_float(x)
 
 
 def _floats(inputs: Sequence[Value | Number]) -> list[float]:
     out = []
     for i, x in enumerate(inputs):
-        try:
-            out.append(float(x))
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"inputs[{i}] must be a Value or a number, not {type(x).__name__}"
-            ) from None
+        f = _number(x)
+        if f is None:
+            raise TypeError(f"inputs[{i}] must be a Value or a number, not {type(x).__name__}")
+        out.append(f)
     return out
 
 
@@ -32,7 +35,11 @@ def numerical_grad(f: Function, inputs: Sequence[Value | Number], eps: float = 1
 
     def at(i: int, h: float) -> float:
         with no_grad():
-            return float(f(*(Value(x + h if j == i else x) for j, x in enumerate(xs))))
+            out = f(*(Value(x + h if j == i else x) for j, x in enumerate(xs)))
+        y = _number(out)
+        if y is None:
+            raise TypeError(f"f must return a Value or a number, not {type(out).__name__}")
+        return y
 
     return [(at(i, eps) - at(i, -eps)) / (2.0 * eps) for i in range(len(xs))]
 

@@ -1,4 +1,5 @@
-"""Recording modes, per thread as in PyTorch: `no_grad`, `enable_grad` and `detect_anomaly`.
+"""Recording modes, per thread as in PyTorch: `no_grad`, `enable_grad` and `detect_anomaly`,
+and the tape on which `autograd.trace(f, ...)` records the nodes of f's call in program order.
 
 Each thread starts recording, without anomaly checks, whatever other threads do. Every op reads
 one process-wide flag, `fast.plain`, true while no thread at all is in an unusual mode; only when
@@ -18,6 +19,7 @@ class Modes(threading.local):
 
     recording = True
     anomaly = False
+    tape: list | None = None  # while a trace is taken: every node this thread makes, in order
 
 
 class _Fast:
@@ -38,13 +40,14 @@ def state() -> Modes:
     return _modes
 
 
-def _set(recording: bool, anomaly: bool) -> None:
+def _set(recording: bool, anomaly: bool, tape: list | None = None) -> None:
     """Set this thread's modes, and the process-wide flag from every thread's."""
     global _unusual_threads
-    was_plain = _modes.recording and not _modes.anomaly
+    was_plain = _modes.recording and not _modes.anomaly and _modes.tape is None
     _modes.recording = recording
     _modes.anomaly = anomaly
-    now_plain = recording and not anomaly
+    _modes.tape = tape
+    now_plain = recording and not anomaly and tape is None
     if was_plain != now_plain:
         with _lock:
             _unusual_threads += -1 if now_plain else 1
@@ -53,8 +56,8 @@ def _set(recording: bool, anomaly: bool) -> None:
 
 @contextmanager
 def _mode(recording: bool, anomaly: bool) -> Iterator[None]:
-    before = (_modes.recording, _modes.anomaly)
-    _set(recording, anomaly)
+    before = (_modes.recording, _modes.anomaly, _modes.tape)
+    _set(recording, anomaly, _modes.tape)
     try:
         yield
     finally:
@@ -74,6 +77,22 @@ def enable_grad() -> AbstractContextManager[None]:
 def detect_anomaly() -> AbstractContextManager[None]:
     """In this thread, the first op or backward step giving NaN or ±inf raises an error."""
     return _mode(_modes.recording, True)
+
+
+@contextmanager
+def taping() -> Iterator[list]:
+    """Every node this thread's ops make inside is appended to the list yielded, in the order
+    they are made (program order). No thread pays for it outside: while no tape is running,
+    ops take their usual fast path (`fast.plain`). A tape inside a tape passes its nodes on."""
+    outer = _modes.tape
+    tape: list = []
+    _set(_modes.recording, _modes.anomaly, tape)
+    try:
+        yield tape
+    finally:
+        _set(_modes.recording, _modes.anomaly, outer)
+        if outer is not None:
+            outer.extend(tape)
 
 
 def is_grad_enabled() -> bool:

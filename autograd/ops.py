@@ -23,8 +23,11 @@ CONSTANT: Any = "constant"  # a rule: the stored local derivatives are exact con
 
 
 def fmt(c: float) -> str:
-    """Shortest text that reads back as exactly `c` (`2` for 2.0): op names carry constants."""
-    if c.is_integer() and abs(c) < 1e16:
+    """The shortest text that reads back as exactly `c`: `2` for 2.0, `0.1`, `-0.0`, `1e+300`,
+    `inf`, `nan` (op names and traces carry constants in it); the one exact formatter."""
+    if type(c) is int:
+        return str(c)
+    if c.is_integer() and abs(c) < 1e16 and (c or math.copysign(1.0, c) > 0):
         return str(int(c))
     return repr(c)
 
@@ -164,6 +167,100 @@ def softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def tan(x: float) -> float:
+    """tan x; NaN for x = ±inf, where math raises instead."""
+    try:
+        return math.tan(x)
+    except ValueError:
+        return math.nan
+
+
+def sinh(x: float) -> float:
+    """sinh x, ±inf on overflow (math.sinh raises instead)."""
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(_INF, x)
+
+
+def cosh(x: float) -> float:
+    """cosh x, inf on overflow (math.cosh raises instead)."""
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return _INF
+
+
+_SQRT1_2 = math.sqrt(0.5)  # 1/√2, rounded
+_SQRT1_2_LO = -4.833646656726457e-17  # 1/√2 − _SQRT1_2: the digits the rounding left out
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # φ(0) = 1/√(2π)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # erf'(0)
+
+
+def _product(a: float, b: float) -> tuple[float, float]:
+    """a·b as the float p nearest to it and the rest e, a·b = p + e exactly (Dekker's product,
+    for |a|, |b| < 1e300)."""
+    p = a * b
+    c = 134217729.0 * a  # 2²⁷ + 1: splits a into two halves of 26 bits
+    a_hi = c - (c - a)
+    a_lo = a - a_hi
+    c = 134217729.0 * b
+    b_hi = c - (c - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def normal_cdf(x: float) -> float:
+    """Φ(x) = ½·erfc(−x/√2), the standard normal CDF, to a few ulp even far left."""
+    z = -x * _SQRT1_2
+    if not 1.0 < z < 40.0:
+        return 0.5 * math.erfc(z)
+    # Far left erfc(z) falls like e^{−z²}, so z's own rounding (relative ε) would cost 2z²ε of
+    # it: put it back, erfc(z + δ) ≈ erfc(z) − δ·(2/√π)·e^{−z²}.
+    _, e = _product(-x, _SQRT1_2)
+    delta = e + -x * _SQRT1_2_LO
+    return 0.5 * (math.erfc(z) - delta * _TWO_OVER_SQRT_PI * exp(-z * z))
+
+
+def normal_pdf(x: float) -> float:
+    """φ(x) = e^{−x²/2}/√(2π), the standard normal density, to a few ulp even far out."""
+    if not 1.0 < abs(x) < 40.0:
+        return exp(x * x * -0.5) * _INV_SQRT_2PI
+    # x² = h + l exactly; the rounding l would cost x²ε/2 of e^{−x²/2}: e^{−l/2} ≈ 1 − l/2
+    h, l = _product(x, x)  # noqa: E741 - h and l, the high and low parts
+    return exp(h * -0.5) * (1.0 - 0.5 * l) * _INV_SQRT_2PI
+
+
+def gelu(x: float) -> float:
+    """GELU(x) = x·Φ(x), exact (not tanh's approximation), and accurate far left too, where
+    ½(1 + erf(x/√2)) loses its digits to cancellation; −0 at −inf."""
+    if x == -_INF:
+        return -0.0
+    return x * normal_cdf(x)
+
+
+def gelu_derivative(x: float) -> float:
+    """GELU'(x) = Φ(x) + x·φ(x); its limits 1 and −0 at ±inf."""
+    if x == _INF or x == -_INF:
+        return 1.0 if x > 0 else -0.0
+    return normal_cdf(x) + x * normal_pdf(x)
+
+
+def silu(x: float) -> float:
+    """SiLU(x) = x·σ(x) (the swish); −0 at −inf."""
+    if x == -_INF:
+        return -0.0
+    return x * sigmoid(x)
+
+
+def silu_derivative(x: float) -> float:
+    """SiLU'(x) = σ(x)(1 + x(1 − σ(x))); its limits 1 and −0 at ±inf."""
+    if x == _INF or x == -_INF:
+        return 1.0 if x > 0 else -0.0
+    s = sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
 def _trig(x: float) -> tuple[float, float]:
     """(sin x, cos x); NaN for x = ±inf, where math raises instead."""
     try:
@@ -245,10 +342,27 @@ DIV = Op(
     notation=N("#0 / #1", ("1/#1", "-#y/#1"), "#0 / #1", ("1.0 / #1", "-#y / #1")),
     drawn=lambda c: "÷",
 )
+
+
+def _ln(x: Any) -> Any:
+    """ln x as a Value whose own derivative does not overflow: below 2⁻¹⁰⁰⁰ (subnormals), where
+    1/x is inf, ln x = ln(x·2⁶⁴) − 64·ln 2, so that y·(1/x) reaches x as the finite y/x."""
+    if x.data < 2.0**-1000:
+        return (x * 2.0**64).log() - 64.0 * math.log(2.0)
+    return x.log()
+
+
+def _pow_rule(y: Any, a: Any, b: Any) -> tuple:
+    # ∂/∂a = b·a^(b−1), which is 0 at b = 0 even where a^(b−1) overflows (a subnormal): there
+    # it is built as (b/a)·y, finite, with the same derivatives
+    da = (b / a) * y if b.data == 0.0 else b * a ** (b - 1.0)
+    return da, y * _ln(a)
+
+
 POW = Op(
     "pow",
     _pow,
-    lambda y, a, b: (b * a ** (b - 1.0), y * a.log()),
+    _pow_rule,
     arity=2,
     domain=lambda a, b: "is not > 0: a Value exponent needs ln(base)" if a <= 0.0 else None,
     show=lambda c: "**",
@@ -305,6 +419,7 @@ ADD_C = Op(
     "add_c",
     lambda x, c: (x + c, 1.0),
     CONSTANT,
+    doc="∂(x+c)/∂x = 1",
     param="c",
     show=lambda c: "+" + fmt(c),
     notation=N("#0 + #c", ("1",), "#0 + #c", ("1.0",)),
@@ -314,6 +429,7 @@ SUB_C = Op(
     "sub_c",
     lambda x, c: (x - c, 1.0),
     CONSTANT,
+    doc="∂(x−c)/∂x = 1",
     param="c",
     show=lambda c: "-" + fmt(c),
     notation=N("#0 - #c", ("1",), "#0 - #c", ("1.0",)),
@@ -323,6 +439,7 @@ RSUB_C = Op(
     "rsub_c",
     lambda x, c: (c - x, -1.0),
     CONSTANT,
+    doc="∂(c−x)/∂x = −1",
     param="c",
     show=lambda c: fmt(c) + "-",
     notation=N("#c - #0", ("-1",), "#c - #0", ("-1.0",)),
@@ -332,15 +449,17 @@ MUL_C = Op(
     "mul_c",
     lambda x, c: (x * c, c),
     CONSTANT,
+    doc="∂(x·c)/∂x = c",
     param="c",
     show=lambda c: "*" + fmt(c),
-    notation=N("#0 \\times #c", ("#c",), "#0 * #c", ("#c",)),
+    notation=N("#c \\times #0", ("#c",), "#0 * #c", ("#c",)),  # written 2 × v₀, as 2x
     drawn=lambda c: f"· × {_paren(c)}",
 )
 DIV_C = Op(
     "div_c",
     lambda x, c: (x / c, 1.0 / c),
     CONSTANT,
+    doc="∂(x/c)/∂x = 1/c",
     param="c",
     show=lambda c: "/" + fmt(c),
     notation=N("#0 / #c", ("1/#c",), "#0 / #c", ("1.0 / #c",)),
@@ -348,8 +467,9 @@ DIV_C = Op(
 )
 RDIV_C = Op(
     "rdiv_c",
-    lambda x, c: (c / x, -(c / x) / x),  # ∂(c/x)/∂x = −c/x²
+    lambda x, c: (c / x, -(c / x) / x),
     lambda y, x, c: (-y / x,),
+    doc="∂(c/x)/∂x = −c/x²",
     param="c",
     show=lambda c: fmt(c) + "/",
     notation=N("#c / #0", ("-#y/#0",), "#c / #0", ("-#y / #0",)),
@@ -453,7 +573,7 @@ def _leaky_relu(x: float, slope: float) -> tuple[float, float]:
 
 
 def _softplus(x: float) -> tuple[float, float]:
-    """softplus(x) = ln(1 + eˣ), softplus'(x) = σ(x)"""
+    """softplus'(x) = σ(x)"""
     return softplus(x), sigmoid(x)
 
 
@@ -463,7 +583,8 @@ def _sqrt_rule(y: Any, x: Any) -> tuple:
 
 
 # The piecewise ops (abs, relu, leaky_relu) keep their branch in the code: their derivative
-# depends on which side of the kink the input is.
+# depends on which side of the kink the input is. A NaN input falls through every comparison
+# and comes out as itself, as from the forwards (`_nan_wins`).
 NEG = Op("neg", _neg, CONSTANT, notation=N("-#0", ("-1",), "-#0", ("-1.0",)), drawn=lambda c: "−·")
 ABS = Op(
     "abs",
@@ -473,7 +594,7 @@ ABS = Op(
         "|#0|",
         ("\\operatorname{sign} #0",),
         "abs(#0)",
-        ("(1.0 if #0 > 0.0 else -1.0 if #0 < 0.0 else 0.0)",),
+        ("(1.0 if #0 > 0.0 else -1.0 if #0 < 0.0 else 0.0 if #0 == 0.0 else #0)",),
     ),
     drawn=lambda c: "|·|",
 )
@@ -529,8 +650,8 @@ RELU = Op(
     notation=N(
         "\\max(#0, 0)",
         ("1 \\text{ if } #0 > 0 \\text{ else } 0",),
-        "(#0 if #0 > 0.0 else 0.0)",
-        ("(1.0 if #0 > 0.0 else 0.0)",),
+        "(#0 if #0 > 0.0 else 0.0 if #0 <= 0.0 else #0)",
+        ("(1.0 if #0 > 0.0 else 0.0 if #0 <= 0.0 else #0)",),
     ),
 )
 LEAKY_RELU = Op(
@@ -543,7 +664,7 @@ LEAKY_RELU = Op(
         "#0 \\text{ if } #0 > 0 \\text{ else } #c \\cdot #0",
         ("1 \\text{ if } #0 > 0 \\text{ else } #c",),
         "(#0 if #0 > 0.0 else #c * #0)",
-        ("(1.0 if #0 > 0.0 else #c)",),
+        ("(1.0 if #0 > 0.0 else #c if #0 <= 0.0 else #0)",),
     ),
     drawn=lambda c: f"leaky_relu, slope {fmt(c)}",
 )
@@ -554,7 +675,155 @@ SOFTPLUS = Op(
     notation=N("\\ln(1 + e^{#0})", ("\\sigma(#0)",), "softplus(#0)", ("sigmoid(#0)",)),
 )
 
-METHODS = (EXP, LOG, SQRT, SIN, COS, TANH, ATAN, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS)
+# ---- the functions of the textbooks' tables and of current networks ----------------------
+
+
+def _tan(x: float) -> tuple[float, float]:
+    """tan'(x) = 1 + tan²(x)"""
+    t = tan(x)
+    return t, 1.0 + t * t
+
+
+def _sinh(x: float) -> tuple[float, float]:
+    """sinh'(x) = cosh(x)"""
+    return sinh(x), cosh(x)
+
+
+def _cosh(x: float) -> tuple[float, float]:
+    """cosh'(x) = sinh(x)"""
+    return cosh(x), sinh(x)
+
+
+def _asin(x: float) -> tuple[float, float]:
+    """asin'(x) = 1/√(1 − x²), inf at ±1"""
+    # (1 − x)(1 + x) rather than 1 − x², exact near ±1; the rule below computes the same
+    return math.asin(x), power((1.0 - x) * (1.0 + x), -0.5)
+
+
+def _acos(x: float) -> tuple[float, float]:
+    """acos'(x) = −1/√(1 − x²), −inf at ±1"""
+    return math.acos(x), -power((1.0 - x) * (1.0 + x), -0.5)
+
+
+def _unit_interval(x: float) -> str | None:
+    return "is outside [-1, 1]" if x < -1.0 or x > 1.0 else None
+
+
+def _asin_rule(y: Any, x: Any) -> tuple:
+    # through the power entry, which gives inf at ±1 as the first order does
+    return (((1.0 - x) * (1.0 + x))._apply(POW_C, -0.5),)
+
+
+def _erf(x: float) -> tuple[float, float]:
+    """erf'(x) = 2/√π · e^{−x²}"""
+    return math.erf(x), exp(-(x * x)) * _TWO_OVER_SQRT_PI
+
+
+def _gelu(x: float) -> tuple[float, float]:
+    """GELU'(x) = Φ(x) + x·φ(x), Φ and φ the standard normal CDF and density"""
+    return gelu(x), gelu_derivative(x)
+
+
+def _gelu_rule(y: Any, x: Any) -> tuple:
+    if math.isinf(x.data):  # the limits 1 and −0, constants
+        return y.local_grads
+    # Φ(x) through erf, but Φ = y/x left of −1, where ½(1 + erf(x/√2)) loses digits
+    cdf = y / x if x.data < -1.0 else (x * _SQRT1_2).erf() * 0.5 + 0.5
+    return (cdf + x * ((x * x * -0.5).exp() * _INV_SQRT_2PI),)
+
+
+def _silu(x: float) -> tuple[float, float]:
+    """SiLU'(x) = σ(x)(1 + x(1 − σ(x)))"""
+    return silu(x), silu_derivative(x)
+
+
+def _silu_rule(y: Any, x: Any) -> tuple:
+    if math.isinf(x.data):  # the limits 1 and −0, constants
+        return y.local_grads
+    s = x.sigmoid()
+    return (s * (1.0 + x * (1.0 - s)),)
+
+
+TAN = Op(
+    "tan",
+    _tan,
+    lambda y, x: (1.0 + y * y,),
+    notation=N("\\tan #0", ("1 + #y^{2}",), "tan(#0)", ("1.0 + #y * #y",)),
+)
+SINH = Op(
+    "sinh",
+    _sinh,
+    lambda y, x: (x.cosh(),),
+    notation=N("\\sinh #0", ("\\cosh #0",), "sinh(#0)", ("cosh(#0)",)),
+)
+COSH = Op(
+    "cosh",
+    _cosh,
+    lambda y, x: (x.sinh(),),
+    notation=N("\\cosh #0", ("\\sinh #0",), "cosh(#0)", ("sinh(#0)",)),
+)
+ASIN = Op(
+    "asin",
+    _asin,
+    _asin_rule,
+    domain=_unit_interval,
+    notation=N(
+        "\\arcsin #0",
+        ("1/\\sqrt{1 - #0^{2}}",),
+        "asin(#0)",
+        ("power((1.0 - #0) * (1.0 + #0), -0.5)",),
+    ),
+)
+ACOS = Op(
+    "acos",
+    _acos,
+    lambda y, x: (-_asin_rule(y, x)[0],),
+    domain=_unit_interval,
+    notation=N(
+        "\\arccos #0",
+        ("-1/\\sqrt{1 - #0^{2}}",),
+        "acos(#0)",
+        ("-power((1.0 - #0) * (1.0 + #0), -0.5)",),
+    ),
+)
+ERF = Op(
+    "erf",
+    _erf,
+    lambda y, x: ((-(x * x)).exp() * _TWO_OVER_SQRT_PI,),
+    notation=N(
+        "\\operatorname{erf} #0",
+        ("2 e^{-#0^{2}}/\\sqrt{\\pi}",),
+        "erf(#0)",
+        (f"exp(-(#0 * #0)) * {_TWO_OVER_SQRT_PI!r}",),
+    ),
+)
+GELU = Op(
+    "gelu",
+    _gelu,
+    _gelu_rule,
+    notation=N(
+        "\\operatorname{GELU}(#0)",
+        ("(1 + \\operatorname{erf}(#0/\\sqrt{2}))/2 + #0 e^{-#0^{2}/2}/\\sqrt{2 \\pi}",),
+        "gelu(#0)",
+        ("gelu_derivative(#0)",),
+    ),
+)
+SILU = Op(
+    "silu",
+    _silu,
+    _silu_rule,
+    notation=N(
+        "\\operatorname{SiLU}(#0)",
+        ("\\sigma(#0) (1 + #0 (1 - \\sigma(#0)))",),
+        "silu(#0)",
+        ("silu_derivative(#0)",),
+    ),
+)
+
+METHODS = (
+    *(EXP, LOG, SQRT, SIN, COS, TAN, TANH, SINH, COSH, ASIN, ACOS, ATAN, ERF),
+    *(SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, GELU, SILU),
+)
 """The unary functions that `Value` has as methods, `x.tanh()`, named by their entries."""
 
 # ---- n-ary ops, one node of n parents (reductions.py takes the arguments apart) -----------
@@ -778,20 +1047,30 @@ TABLE: tuple[Op, ...] = (
 
 CODE_NAMES: dict[str, Any] = {
     "abs": abs,
+    "acos": math.acos,
+    "asin": math.asin,
     "atan": math.atan,
     "cos": math.cos,
+    "cosh": cosh,
+    "erf": math.erf,
     "exp": exp,
     "fsum": fsum,
+    "gelu": gelu,
+    "gelu_derivative": gelu_derivative,
     "inf": _INF,
     "log": math.log,
     "logsumexp": _logsumexp,
     "nan": math.nan,
     "power": power,
     "sigmoid": sigmoid,
+    "silu": silu,
+    "silu_derivative": silu_derivative,
     "sin": math.sin,
+    "sinh": sinh,
     "softmax": _softmax,
     "softplus": softplus,
     "sqrt": math.sqrt,
+    "tan": tan,
     "tanh": math.tanh,
 }
 """The names the `code` templates use: the engine's own float functions, so that a trace's code

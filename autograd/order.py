@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from .node import MANY, Node
+from .node import Node
 
 
 def topological_order(root: Node) -> list[Node]:
     """Every node `root` depends on, each after all of its parents; `root` comes last."""
+    return order_and_nodes(root)[0]
+
+
+def order_and_nodes(root: Node) -> tuple[list[Node], set[Node]]:
+    """`topological_order(root)`, and the same nodes as a set (the walk gathers it anyway)."""
     order: list[Node] = []
     emit = order.append
     # A depth-first walk on one stack. A node seen for the first time goes back on the stack
@@ -32,14 +37,15 @@ def topological_order(root: Node) -> list[Node]:
             continue
         push(node)
         push(None)
-        b = node._b
-        if b is MANY:
+        if node._db is not None:  # two parents: _b is the second (node.py has the layout)
+            b = node._b
+            if b not in seen:
+                push(b)
+        elif type(a) is tuple:
             for p in reversed(a):
                 if p not in seen:
                     push(p)
             continue
-        if b is not None and b not in seen:
-            push(b)
         if a not in seen:
             push(a)
-    return order
+    return order, seen

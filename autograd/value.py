@@ -1,24 +1,23 @@
 """`Value`: one float and its gradient, made by the ops of `autograd.ops`.
 
 Every op looks up its entry in the op table, computes its result and local derivatives with the
-entry's forward, and records them on a new node (`node.py` has the layout). The unary functions
-(`exp`, `tanh`, …) are installed as methods straight from the table, so a new entry there is a
-new method here. Only + − × ÷ are written out in full below: they are most of every graph, and
-calling the entry's forward from them would cost ~12% of the demo step (`make bench`).
+entry's forward, and records them on a new node (`node.py` has the layout). Each function of one
+Value (`exp`, `tanh`, …) is a one-line method applying its entry, so `grep "def tanh"` finds it
+and `tests/test_ops.py` fails while an entry has no method or a method no entry. Only + − × ÷
+are written out in full below: they are most of every graph, and calling the entry's forward
+from them would cost ~12% of the demo step (`make bench`); a test pins them to their entries.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
-from collections.abc import Callable
 
 from . import ops
 from .backward import backward_pass, zero_grad
 from .mode import fast as _fast
 from .mode import state as _state
-from .node import MANY, Node
+from .node import Node, write
 from .ops import ADD, ADD_C, DIV, DIV_C, MUL, MUL_C, RDIV_C, SUB, SUB_C, Op
 
 Number = int | float
@@ -40,20 +39,23 @@ def as_float(x: object) -> float | None:
 
 
 def _node(data: float, op: Op, a: Value, da: float, b: object = None, db: object = None) -> Value:
-    """A new node of parent `a` with ∂out/∂a = `da`, and `b`, `db` (or the op's number `db`)."""
+    """A new node `op(a, b)` with ∂out/∂a = `da`: `b` a second parent with ∂out/∂b = `db`, or
+    the number folded into the op (or None) with `db` None."""
     out = _new(Value)
     out.data = data
-    out.grad = 0.0
+    out._grad = 0.0
     out.label = ""
     if _fast.plain:
+        # node.write, inlined for one or two parents (most of every graph): `_b` is the second
+        # input whether a parent or a number, so one assignment per slot does both
         out._op = op
         out._a = a
         out._da = da
         out._b = b
         out._db = db
         return out
-    if b is None:
-        return _unusual(out, op, (a,), (da,), db)
+    if db is None:
+        return _unusual(out, op, (a,), (da,), b)
     return _unusual(out, op, (a, b), (da, db), None)
 
 
@@ -61,35 +63,36 @@ def _nary(data: float, op: Op, parents: tuple, local_grads: tuple, param: object
     """A new node of any number of parents, `local_grads[i]` = ∂out/∂parents[i]."""
     out = _new(Value)
     out.data = data
-    out.grad = 0.0
+    out._grad = 0.0
     out.label = ""
-    if _fast.plain:
+    if _fast.plain and len(parents) > 2:
+        # node.write, inlined for more than two parents
         out._op = op
         out._a = parents
         out._da = local_grads
-        out._b = MANY
-        out._db = param
+        out._b = param
+        out._db = None
         return out
     return _unusual(out, op, parents, local_grads, param)
 
 
 def _unusual(out: Value, op: Op, parents: tuple, local_grads: tuple, param: object) -> Value:
-    """`out` made while some thread is in `no_grad` or `detect_anomaly`: this thread's modes."""
-    mode = _state()
-    if mode.anomaly and not math.isfinite(out.data):
-        inputs = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
-        shown = op.show(param)
-        raise FloatingPointError(f"op {shown!r} produced {out.data!r} from inputs ({inputs})")
-    if not mode.recording:
-        out._op = out._a = out._b = None
+    """`out` made off the fast path: written by `node.write`, after this thread's modes (is some
+    thread in `no_grad` or `detect_anomaly`, or taking a trace?)."""
+    if not _fast.plain:
+        mode = _state()
+        if mode.anomaly and not math.isfinite(out.data):
+            inputs = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
+            shown = op.show(param)
+            raise FloatingPointError(f"op {shown!r} produced {out.data!r} from inputs ({inputs})")
+        if not mode.recording:
+            write(out, None)
+            return out
+        write(out, op, parents, local_grads, param)
+        if mode.tape is not None:  # a trace of a function is being taken (`mode.taping`)
+            mode.tape.append(out)
         return out
-    out._op = op
-    if len(parents) == 1:
-        out._a, out._da, out._b, out._db = parents[0], local_grads[0], None, param
-    elif len(parents) == 2:
-        (out._a, out._b), (out._da, out._db) = parents, local_grads
-    else:
-        out._a, out._da, out._b, out._db = parents, local_grads, MANY, param
+    write(out, op, parents, local_grads, param)
     return out
 
 
@@ -103,100 +106,88 @@ def _domain(op: Op, c: object, x: Value, why: str) -> ValueError:
     return ValueError(f"{op.show(c)}: operand{name} = {x.data!r} {why}")
 
 
-def _method(op: Op) -> Callable[..., Value]:
-    """`x.name()` for a unary entry of the table (with its folded number, if it has one)."""
-    forward, domain = op.forward, op.domain
-    if op.param is None:
-
-        def method(self: Value) -> Value:
-            x = self.data
-            if domain is not None and (why := domain(x)) is not None:
-                raise _domain(op, None, self, why)
-            y, d = forward(x)
-            return _node(y, op, self, d)
-
-    else:
-
-        def method(self: Value, c: Number = op.default, /, **named: Number) -> Value:
-            if named:  # the number by its name: x.leaky_relu(slope=0.2)
-                if set(named) != {op.param}:
-                    raise TypeError(f"{op.name}() takes one number, {op.param}, not {named}")
-                c = named[op.param]
-            k = as_float(c)
-            if k is None:
-                raise TypeError(f"{op.name}: {op.param} must be a number, not {type(c).__name__}")
-            y, d = forward(self.data, k)
-            return _node(y, op, self, d, None, k)
-
-        P = inspect.Parameter  # so that help(x.leaky_relu) shows leaky_relu(slope=0.01)
-        method.__signature__ = inspect.Signature(
-            [P("self", P.POSITIONAL_ONLY), P(op.param, P.POSITIONAL_OR_KEYWORD, default=op.default)]
-        )
-
-    method.__name__ = method.__qualname__ = op.name
-    method.__doc__ = op.doc
-    return method
-
-
 class Value(Node):
-    """A scalar node of a computation graph: `data`, `grad`, and how it was made."""
+    """A scalar of a computation graph: a float, its gradient, and the op that made it.
+
+    Value(data, label="") is a leaf: `data` the number (an int or a float, kept as a float),
+    `label` a name shown in drawings, traces and error messages. Every op on Values
+    (+ − × ÷ **, x.tanh(), autograd.sum, …) returns a new Value that records its parents and
+    the local derivative on each edge; y.backward() then adds ∂y/∂x to x.grad for every x
+    that y depends on.
+
+    Attributes: data (float), grad (float: 0.0 until a backward, then summed over backward
+    calls until zero_grad()), label (str); read only: op (the op's name, "" for a leaf),
+    parents, local_grads (∂self/∂parent for each parent), param (the number folded into the
+    op: 2.0 for x * 2), primitive (the op's entry in autograd.ops).
+    """
 
     __slots__ = ()
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
+        """A leaf holding `data` (an int or a float, kept as a float), named `label`."""
         x = as_float(data)
         if x is None:
             raise TypeError(f"Value() takes an int or a float, not {type(data).__name__}")
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
         self.data = x
-        self.grad = 0.0
+        self._grad = 0.0
         self.label = label
-        self._op = self._a = self._b = None
+        write(self, None)
 
     def __repr__(self) -> str:
+        """Value(data, grad=…, label=…, op=…): the label and op where there are."""
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={self.op!r}" if self._op is not None else ""
         return f"Value({self.data!r}, grad={self.grad!r}{label}{op})"
 
     def __float__(self) -> float:
-        return self.data
+        """Refused: float(v), and math.tanh(v) and its like through it, would drop the graph."""
+        raise TypeError(
+            "a Value is not a float: math.tanh(v) and the like would drop the graph and its "
+            "gradients; v.tanh() (and every op of Value) keeps them, and v.data is the number"
+        )
 
     # ---- + − × ÷, written out: the entries' forwards inlined (see the module docstring) ----
 
     def __add__(self, other: Value | Number) -> Value:
+        """self + other as a new Value; local derivatives ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1"""
         if type(other) is Value:
             return _node(self.data + other.data, ADD, self, 1.0, other, 1.0)
         c = as_float(other)
         if c is None:
             return NotImplemented
-        return _node(self.data + c, ADD_C, self, 1.0, None, c)
+        return _node(self.data + c, ADD_C, self, 1.0, c)
 
     __radd__ = __add__
 
     def __sub__(self, other: Value | Number) -> Value:
+        """self − other as a new Value; local derivatives ∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1"""
         if type(other) is Value:
             return _node(self.data - other.data, SUB, self, 1.0, other, -1.0)
         c = as_float(other)
         if c is None:
             return NotImplemented
-        return _node(self.data - c, SUB_C, self, 1.0, None, c)
+        return _node(self.data - c, SUB_C, self, 1.0, c)
 
     def __rsub__(self, other: Number) -> Value:
+        """other − self as a new Value; local derivative ∂(c−x)/∂x = −1"""
         return self._fold(ops.RSUB_C, other)
 
     def __mul__(self, other: Value | Number) -> Value:
+        """self · other as a new Value; local derivatives ∂(a·b)/∂a = b, ∂(a·b)/∂b = a"""
         if type(other) is Value:
             return _node(self.data * other.data, MUL, self, other.data, other, self.data)
         c = as_float(other)
         if c is None:
             return NotImplemented
-        return _node(self.data * c, MUL_C, self, c, None, c)
+        return _node(self.data * c, MUL_C, self, c, c)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Value | Number) -> Value:
+        """self / other as a new Value; local derivatives ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"""
         if type(other) is Value:
             b = other.data
             if b == 0.0:
@@ -208,9 +199,10 @@ class Value(Node):
             return NotImplemented
         if c == 0.0:
             raise ZeroDivisionError(f"/: division of {_operand(self)} by 0")
-        return _node(self.data / c, DIV_C, self, 1.0 / c, None, c)
+        return _node(self.data / c, DIV_C, self, 1.0 / c, c)
 
     def __rtruediv__(self, other: Number) -> Value:
+        """other / self as a new Value; local derivative ∂(c/x)/∂x = −c/x²"""
         c = as_float(other)
         if c is None:
             return NotImplemented
@@ -221,7 +213,8 @@ class Value(Node):
     # ---- the other operators, from their entries --------------------------------------------
 
     def __pow__(self, other: Value | Number) -> Value:
-        """∂(a**c)/∂a = c·a**(c−1); ∂(a**b)/∂b = a**b · ln a"""
+        """self ** other as a new Value; local derivatives ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0),
+        ∂(aᵇ)/∂b = aᵇ · ln a (other a Value, a > 0)"""
         if type(other) is Value:
             op = ops.POW
             why = op.domain(self.data, other.data)
@@ -232,7 +225,7 @@ class Value(Node):
         return self._fold(ops.POW_C, other)
 
     def __rpow__(self, other: Number) -> Value:
-        """∂(c**a)/∂a = c**a · ln c"""
+        """other ** self as a new Value, other > 0; local derivative ∂(cˣ)/∂x = cˣ · ln c"""
         c = as_float(other)
         if c is None:
             return NotImplemented
@@ -242,24 +235,124 @@ class Value(Node):
         return self._apply(ops.RPOW_C, c)
 
     def __neg__(self) -> Value:
-        """∂(−a)/∂a = −1"""
+        """−self as a new Value; local derivative ∂(−x)/∂x = −1"""
         return self._apply(ops.NEG)
 
     def __pos__(self) -> Value:
+        """+self is self: no new node."""
         return self
 
     def __abs__(self) -> Value:
-        """|a|' = sign(a), 0 at 0"""
+        """|self| as a new Value; local derivative |x|' = sign(x), 0 at 0"""
         return self._apply(ops.ABS)
 
+    # ---- functions of one Value: each applies its entry of the op table --------------------
+
+    def exp(self) -> Value:
+        """eˣ as a new Value; local derivative exp'(x) = exp(x)"""
+        return self._unary(ops.EXP)
+
+    def log(self) -> Value:
+        """ln x as a new Value (x > 0); local derivative log'(x) = 1/x"""
+        return self._unary(ops.LOG)
+
+    def sqrt(self) -> Value:
+        """√x as a new Value (x ≥ 0); local derivative sqrt'(x) = 1/(2·sqrt(x)), inf at 0"""
+        return self._unary(ops.SQRT)
+
+    def sin(self) -> Value:
+        """sin x as a new Value; local derivative sin'(x) = cos(x)"""
+        return self._unary(ops.SIN)
+
+    def cos(self) -> Value:
+        """cos x as a new Value; local derivative cos'(x) = −sin(x)"""
+        return self._unary(ops.COS)
+
+    def tan(self) -> Value:
+        """tan x as a new Value; local derivative tan'(x) = 1 + tan²(x)"""
+        return self._unary(ops.TAN)
+
+    def tanh(self) -> Value:
+        """tanh x as a new Value; local derivative tanh'(x) = 1 − tanh²(x)"""
+        return self._unary(ops.TANH)
+
+    def sinh(self) -> Value:
+        """sinh x = (eˣ − e⁻ˣ)/2 as a new Value; local derivative sinh'(x) = cosh(x)"""
+        return self._unary(ops.SINH)
+
+    def cosh(self) -> Value:
+        """cosh x = (eˣ + e⁻ˣ)/2 as a new Value; local derivative cosh'(x) = sinh(x)"""
+        return self._unary(ops.COSH)
+
+    def asin(self) -> Value:
+        """arcsin x as a new Value, |x| ≤ 1; local derivative asin'(x) = 1/√(1 − x²), inf at ±1"""
+        return self._unary(ops.ASIN)
+
+    def acos(self) -> Value:
+        """arccos x as a new Value, |x| ≤ 1; local derivative acos'(x) = −1/√(1 − x²), −inf at ±1"""
+        return self._unary(ops.ACOS)
+
+    def atan(self) -> Value:
+        """arctan x as a new Value; local derivative atan'(x) = 1/(1 + x²)"""
+        return self._unary(ops.ATAN)
+
+    def erf(self) -> Value:
+        """erf x = 2/√π ∫₀ˣ e^{−t²} dt as a new Value; local derivative erf'(x) = 2/√π · e^{−x²}"""
+        return self._unary(ops.ERF)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1/(1 + e⁻ˣ) as a new Value; local derivative σ'(x) = σ(x)(1 − σ(x))"""
+        return self._unary(ops.SIGMOID)
+
+    def relu(self) -> Value:
+        """max(x, 0) as a new Value; local derivative relu'(x) = 1 for x > 0, else 0"""
+        return self._unary(ops.RELU)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, else slope·x, as a new Value; local derivative
+        leaky_relu'(x) = 1 for x > 0, else slope"""
+        return self._unary(ops.LEAKY_RELU, slope)
+
+    def softplus(self) -> Value:
+        """ln(1 + eˣ) as a new Value; local derivative softplus'(x) = σ(x)"""
+        return self._unary(ops.SOFTPLUS)
+
+    def gelu(self) -> Value:
+        """GELU(x) = x·Φ(x), exact (Φ the standard normal CDF, through erfc), as a new Value;
+        local derivative GELU'(x) = Φ(x) + x·φ(x), Φ and φ the standard normal CDF and density"""
+        return self._unary(ops.GELU)
+
+    def silu(self) -> Value:
+        """SiLU(x) = x·σ(x) as a new Value; local derivative SiLU'(x) = σ(x)(1 + x(1 − σ(x)))"""
+        return self._unary(ops.SILU)
+
+    # ---- how the ops above and the operators apply an entry -------------------------------
+
+    def _unary(self, op: Op, c: object = None) -> Value:
+        """`op` on self (with the number `c` folded in), after the entry's domain check."""
+        x = self.data
+        domain = op.domain
+        if c is None:
+            if domain is not None and (why := domain(x)) is not None:
+                raise _domain(op, None, self, why)
+            y, d = op.forward(x)
+            return _node(y, op, self, d)
+        if type(c) is not float:
+            k = as_float(c)
+            if k is None:
+                raise TypeError(f"{op.name}: {op.param} must be a number, not {type(c).__name__}")
+            c = k
+        if domain is not None and (why := domain(x, c)) is not None:
+            raise _domain(op, c, self, why)
+        y, d = op.forward(x, c)
+        return _node(y, op, self, d, c)
+
     def _fold(self, op: Op, other: object) -> Value:
-        """`op` with the plain number `other` folded in, after its domain check."""
+        """`op` with the plain number `other` folded in; NotImplemented for anything else."""
         c = as_float(other)
         if c is None:
             return NotImplemented
-        if op.domain is not None and (why := op.domain(self.data, c)) is not None:
-            raise _domain(op, c, self, why)
-        return self._apply(op, c)
+        return self._unary(op, c)
 
     def _apply(self, op: Op, c: float | None = None) -> Value:
         """A node of the unary `op` on self (with its number `c`), no domain check: the
@@ -268,7 +361,7 @@ class Value(Node):
             y, d = op.forward(self.data)
         else:
             y, d = op.forward(self.data, c)
-        return _node(y, op, self, d, None, c)
+        return _node(y, op, self, d, c)
 
     @staticmethod
     def _sum(values: list[Value]) -> Value:
@@ -292,11 +385,6 @@ class Value(Node):
     def detach(self) -> Value:
         """A leaf with the same data."""
         return Value(self.data, self.label)
-
-
-for _op in ops.METHODS:
-    setattr(Value, _op.name, _method(_op))
-del _op
 
 
 def constant(x: Value | Number) -> Value:

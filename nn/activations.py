@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from autograd import Value, ops
+from autograd.arguments import lookup
 from autograd.ops import sigmoid, softplus
 
 LEAKY_SLOPE = 0.01
@@ -54,17 +55,15 @@ OUTPUT_ONLY = ("softmax",)
 
 def get(name: str) -> Activation:
     """The table row for `name`; ValueError listing the known names otherwise."""
-    if isinstance(name, str) and name in ACTIVATIONS:
-        return ACTIVATIONS[name]
-    known = ", ".join(ACTIVATIONS)
     if name in OUTPUT_ONLY:
         raise ValueError(
             f"activation {name!r} couples the units of a layer: use it as a Layer's or an "
-            f"MLP's output_activation; per-unit activations are: {known}"
+            f"MLP's output_activation; per-unit activations are: {', '.join(ACTIVATIONS)}"
         )
-    raise ValueError(
-        f"unknown activation {name!r}; known: {known} (and softmax for an output layer)"
-    )
+    try:
+        return lookup("activation", name, ACTIVATIONS)
+    except ValueError as e:
+        raise ValueError(f"{e} (and softmax for an output layer)") from None
 
 
 __all__ = ["ACTIVATIONS", "LEAKY_SLOPE", "Activation", "get", "sigmoid", "softplus"]

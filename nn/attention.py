@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
+from autograd.arguments import positive_int
 
-from .embedding import _size
 from .linear import Linear
 from .module import Module
 
@@ -70,8 +70,8 @@ class CausalSelfAttention(Module):
         std: float = 0.08,
         rng: random.Random | None = None,
     ) -> None:
-        _size("n_embd", n_embd)
-        _size("n_head", n_head)
+        positive_int("n_embd", n_embd)
+        positive_int("n_head", n_head)
         if n_embd % n_head:
             raise ValueError(f"n_embd {n_embd} is not a multiple of n_head {n_head}")
         self.n_embd, self.n_head, self.head_dim = n_embd, n_head, n_embd // n_head

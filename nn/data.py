@@ -10,6 +10,8 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 
+from autograd.arguments import lookup, positive_int
+
 
 def _rng(seed: int | random.Random | None) -> random.Random:
     if isinstance(seed, random.Random):
@@ -17,12 +19,6 @@ def _rng(seed: int | random.Random | None) -> random.Random:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"seed must be an int, a random.Random or None, not {seed!r}")
     return random.Random(seed)
-
-
-def _count(name: str, n: object, least: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < least:
-        raise ValueError(f"{name} must be an int ≥ {least}, not {n!r}")
-    return n
 
 
 def _noise(noise: object) -> float:
@@ -65,7 +61,7 @@ def make_moons(
     """Two interleaving half circles, as scikit-learn's make_moons: ⌊n/2⌋ points of class 0 on
     (cos θ, sin θ) and the rest of class 1 on (1 − cos θ, ½ − sin θ), θ ∈ [0, π], plus
     N(0, noise²) on each coordinate."""
-    n = _count("n", n, 2)
+    n = positive_int("n", n, least=2)
     noise = _noise(noise)
     rng = _rng(seed)
     n_out = n // 2
@@ -84,7 +80,7 @@ def make_circles(
 ) -> tuple[list[list[float]], list[int]]:
     """A circle of radius `factor` (class 1) inside the unit circle (class 0), as
     scikit-learn's make_circles, plus N(0, noise²) on each coordinate."""
-    n = _count("n", n, 2)
+    n = positive_int("n", n, least=2)
     noise = _noise(noise)
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor < 1:
         raise ValueError(f"factor must be a number in [0, 1), not {factor!r}")
@@ -109,8 +105,8 @@ def make_spirals(
     """`classes` interleaved spiral arms (CS231n's construction): arm k has radius r ∈ (0, 1]
     and angle θ = 2πk/classes + 4r + N(0, noise²); a point is (r cos θ, r sin θ), label k.
     The n points are shared out as evenly as possible."""
-    n = _count("n", n, 1)
-    classes = _count("classes", classes, 1)
+    n = positive_int("n", n)
+    classes = positive_int("classes", classes)
     noise = _noise(noise)
     rng = _rng(seed)
     X: list[list[float]] = []
@@ -152,12 +148,10 @@ def make_regression_1d(
     X holds one-element lists [xₙ], so `model(X[n])` works for an MLP with nin = 1.
     """
     if isinstance(f, str):
-        if f not in CURVES:
-            raise ValueError(f"unknown curve {f!r}; known: {', '.join(CURVES)} or a callable")
-        f = CURVES[f]
+        f = lookup("curve", f, CURVES)
     elif not callable(f):
         raise ValueError(f"f must be a callable or a curve name, not {f!r}")
-    n = _count("n", n, 1)
+    n = positive_int("n", n)
     if not lo < hi:
         raise ValueError(f"need lo < hi, got lo={lo!r}, hi={hi!r}")
     rng = _rng(seed)
@@ -180,7 +174,7 @@ def batches(
     if not len(X):
         raise ValueError("no examples: X and y are empty")
     if batch_size is not None:
-        batch_size = _count("batch_size", batch_size, 1)
+        batch_size = positive_int("batch_size", batch_size)
     order = list(range(len(X)))
     if shuffle:
         _rng(seed).shuffle(order)

@@ -9,14 +9,9 @@ from __future__ import annotations
 import random
 
 from autograd import Value
+from autograd.arguments import positive_int
 
 from .module import Module
-
-
-def _size(what: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive int, not {n!r}")
-    return n
 
 
 class Embedding(Module):
@@ -30,8 +25,8 @@ class Embedding(Module):
         std: float = 0.08,
         rng: random.Random | None = None,
     ) -> None:
-        self.n = _size("n", n)
-        self.dim = _size("dim", dim)
+        self.n = positive_int("n", n)
+        self.dim = positive_int("dim", dim)
         self.name = name
         rng = rng if rng is not None else random.Random()
         self.E = [

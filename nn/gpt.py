@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 
 import autograd
 from autograd import Value
+from autograd.arguments import positive_int
 
 from . import losses
 from .attention import CausalSelfAttention, KVCache
-from .embedding import Embedding, _size
+from .embedding import Embedding
 from .linear import Linear
 from .module import Module, short_repr
 from .norm import rmsnorm
@@ -69,7 +70,7 @@ class MLPBlock(Module):
     def __init__(
         self, n_embd: int, name: str = "", std: float = 0.08, rng: random.Random | None = None
     ) -> None:
-        self.n_embd = _size("n_embd", n_embd)
+        self.n_embd = positive_int("n_embd", n_embd)
         self.name = name
         rng = rng if rng is not None else random.Random()
         self.up = Linear(n_embd, 4 * n_embd, f"Wup{name}", std, rng)
@@ -99,11 +100,11 @@ class GPT(Module):
         std: float = 0.08,
         seed: int | None = None,
     ) -> None:
-        self.vocab_size = _size("vocab_size", vocab_size)
-        self.n_embd = _size("n_embd", n_embd)
-        self.n_head = _size("n_head", n_head)
-        self.n_layer = _size("n_layer", n_layer)
-        self.block_size = _size("block_size", block_size)
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        self.n_embd = positive_int("n_embd", n_embd)
+        self.n_head = positive_int("n_head", n_head)
+        self.n_layer = positive_int("n_layer", n_layer)
+        self.block_size = positive_int("block_size", block_size)
         rng = random.Random(seed)
         self.wte = Embedding(vocab_size, n_embd, "wte", std, rng)
         self.wpe = Embedding(block_size, n_embd, "wpe", std, rng)

@@ -11,6 +11,8 @@ import math
 import random
 from collections.abc import Callable
 
+from autograd.arguments import lookup
+
 Initialiser = Callable[[int, int, random.Random], float]
 
 
@@ -57,11 +59,7 @@ INITIALISERS: dict[str, Initialiser] = {
 
 def get(init: str | Initialiser) -> Initialiser:
     """The initialiser called `init` (or `init` itself if callable); ValueError lists the names."""
-    if callable(init):
-        return init
-    if isinstance(init, str) and init in INITIALISERS:
-        return INITIALISERS[init]
-    raise ValueError(f"unknown initialiser {init!r}; known: {', '.join(INITIALISERS)}")
+    return init if callable(init) else lookup("initialiser", init, INITIALISERS)
 
 
 __all__ = [

@@ -12,18 +12,13 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
+from autograd.arguments import positive_int
 
 from . import activations as _activations
 from . import init as _init
 from .module import Module
 
 Input = Sequence["Value | float"]
-
-
-def _check_size(what: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive int, not {n!r}")
-    return n
 
 
 def _inputs(x: Input, nin: int, who: str) -> list:
@@ -48,8 +43,8 @@ class Neuron(Module):
         rng: random.Random | None = None,
         nout: int = 1,
     ) -> None:
-        self.nin = _check_size("nin", nin)
-        _check_size("nout", nout)
+        self.nin = positive_int("nin", nin)
+        positive_int("nout", nout)
         self._h = _activations.get(activation)
         self.activation = activation
         draw = _init.get(init)
@@ -112,8 +107,8 @@ class Layer(Module):
         *,
         index: int | None = None,
     ) -> None:
-        self.nin = _check_size("nin", nin)
-        self.nout = _check_size("nout", nout)
+        self.nin = positive_int("nin", nin)
+        self.nout = positive_int("nout", nout)
         self.activation = activation
         unit = "linear" if activation == "softmax" else activation
         _activations.get(unit)
@@ -196,10 +191,10 @@ class MLP(Module):
         init: str | _init.Initialiser = "xavier_normal",
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_size("nin", nin)
+        self.nin = positive_int("nin", nin)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, not {nouts!r}")
-        self.nouts = [_check_size(f"nouts[{k}]", n) for k, n in enumerate(nouts)]
+        self.nouts = [positive_int(f"nouts[{k}]", n) for k, n in enumerate(nouts)]
         _activations.get(activation)
         if output_activation != "softmax":
             _activations.get(output_activation)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
+from autograd.arguments import positive_int
 
-from .embedding import _size
 from .module import Module
 
 
@@ -23,8 +23,8 @@ class Linear(Module):
         std: float = 0.08,
         rng: random.Random | None = None,
     ) -> None:
-        self.nin = _size("nin", nin)
-        self.nout = _size("nout", nout)
+        self.nin = positive_int("nin", nin)
+        self.nout = positive_int("nout", nout)
         self.name = name
         rng = rng if rng is not None else random.Random()
         self.W = [

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import autograd
 from autograd import Value, ops
+from autograd.arguments import lookup
 from autograd.value import as_float, constant
 
 Loss = Callable[..., Value]
@@ -210,11 +211,7 @@ LOSSES: dict[str, Loss] = {
 
 def get(loss: str | Loss) -> Loss:
     """The loss called `loss` (or `loss` itself if callable); ValueError lists the names."""
-    if callable(loss):
-        return loss
-    if isinstance(loss, str) and loss in LOSSES:
-        return LOSSES[loss]
-    raise ValueError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+    return loss if callable(loss) else lookup("loss", loss, LOSSES)
 
 
 __all__ = [

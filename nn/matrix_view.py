@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 import graphviz
 
 from autograd import Value, topological_order
+from autograd.arguments import positive_int
 from autograd.drawing import Graph
 from autograd.drawing import render as _render
 from autograd.drawing.dot_text import HOT, OP_FILL, drawn_op, num, plain_label, record_text
@@ -134,8 +135,7 @@ def matrix_view(
     if highlight is not None:
         target = _param_entry(bp, highlight)
         expanded.add(target[0])
-    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
-        raise ValueError(f"max_entries must be a positive int, not {max_entries!r}")
+    positive_int("max_entries", max_entries)
     _sizes(bp, expanded, max_entries)
     return _Builder(bp, expanded, target, rankdir == "TB").build()
 

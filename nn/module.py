@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import math
-import reprlib
 from collections.abc import Mapping
 
 from autograd import Value
+from autograd.arguments import short_repr
 from autograd.value import as_float
 
 _SHOWN = 10  # names listed per kind of problem in an error message
-_QUOTE = reprlib.Repr()  # a bad value from a file can be megabytes: messages quote a prefix
-_QUOTE.maxstring = _QUOTE.maxother = _QUOTE.maxlong = 40
-_QUOTE.maxlist, _QUOTE.maxdict = 10, 4
-_QUOTE.maxlevel = 2
-
-
-def short_repr(value: object) -> str:
-    """repr(value), cut to a short prefix (about 40 characters per part, 2 levels deep)."""
-    return _QUOTE.repr(value)
 
 
 def _listing(names: list[str]) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
+from autograd.arguments import positive_int, short_repr
 from autograd.files import write_atomic
 
 from .attention import CausalSelfAttention
@@ -28,7 +29,7 @@ from .embedding import Embedding
 from .gpt import GPT, MLPBlock
 from .layers import MLP, Layer, Neuron
 from .linear import Linear
-from .module import Module, short_repr
+from .module import Module
 
 FORMAT = "chainrule.mlp"  # an MLP's tag, as since version 1: MLP files are unchanged
 VERSION = 1
@@ -313,9 +314,11 @@ def _read(path: str | os.PathLike, limit: int, max_params: int) -> tuple[dict, K
 
 
 def _size(what: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"bad architecture: {what} must be a positive int, not {short_repr(n)}")
-    return n
+    """`positive_int`, its message told as one of a bad architecture."""
+    try:
+        return positive_int(what, n)
+    except ValueError as e:
+        raise ValueError(f"bad architecture: {e}") from None
 
 
 def _check_field(key: str, check: str, value: object, max_params: int) -> None:
@@ -412,8 +415,7 @@ def load(
     parameters, or larger than such a model's file can be, is refused before it is read or
     built: raise `max_params` to read a bigger model.
     """
-    if isinstance(max_params, bool) or not isinstance(max_params, int) or max_params < 1:
-        raise ValueError(f"max_params must be a positive int, not {short_repr(max_params)}")
+    positive_int("max_params", max_params)
     if model is not None and not isinstance(model, Module):
         raise TypeError(f"model must be an nn.Module, not {type(model).__name__}")
     limit = max_file_bytes(max_params)

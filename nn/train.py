@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import autograd
 from autograd import Value
+from autograd.arguments import known_name, positive_int
 from autograd.value import as_float
 
 from . import losses as _losses
@@ -137,85 +140,139 @@ def fit(
     code); a model that branches in Python on a value must train without it.
     """
     loss_fn = _losses.get(loss)
+    measure = _check_fit(X, y, epochs, metrics, batch_size, compile)
+    trainer = _Trainer(model, loss_fn, optimizer, compile)
+    rng = random.Random(seed)
+    history = History()
+    with _progress_bar(epochs, progress) as bar:
+        for epoch in range(1, epochs + 1):
+            total, right = 0.0, 0
+            shuffle = batch_size is not None
+            for b, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), start=1):
+                value, preds = trainer.step(Xb, yb, epoch, b)
+                total += value * len(Xb)
+                if measure:
+                    right += trainer.right(preds, yb, y)
+            accuracy = None if trainer.judge is None else right / len(X)
+            _record(history, bar, total / len(X), accuracy)
+    return history
+
+
+def _check_fit(
+    X: Sequence,
+    y: Sequence,
+    epochs: int,
+    metrics: Sequence[str],
+    batch_size: int | None,
+    compile: bool,
+) -> bool:
+    """Refuse what `fit` cannot train on; whether accuracy is measured."""
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)} targets")
     if not len(X):
         raise ValueError("fit: no examples")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int ≥ 0, not {epochs!r}")
+    positive_int("epochs", epochs, least=0)
     if isinstance(metrics, str):
         metrics = (metrics,)
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metrics {unknown}; known: {', '.join(METRICS)}")
+    for m in metrics:
+        known_name("metric", m, METRICS)
     if compile and batch_size is not None:
         raise ValueError(
             f"fit: compile=True replays one graph, so it needs the full batch (batch_size=None), "
             f"not batch_size={batch_size!r}"
         )
-    rng = random.Random(seed)
-    history = History()
-    replay: _Replay | None = None
-    judge: Judge | None = None
-    measure = "accuracy" in metrics
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm  # here: it takes longer to import than all of nn
+    return "accuracy" in metrics
 
-        bar = tqdm(total=epochs, unit="epoch", desc="fit")
+
+@contextmanager
+def _progress_bar(epochs: int, progress: bool) -> Iterator[Any]:
+    """A tqdm bar of `epochs` steps (None without `progress`), closed however fit ends."""
+    if not progress:
+        yield None
+        return
+    from tqdm.auto import tqdm  # here: it takes longer to import than all of nn
+
+    bar = tqdm(total=epochs, unit="epoch", desc="fit")
     try:
-        for epoch in range(1, epochs + 1):
-            total = 0.0
-            right = 0
-            for b, (Xb, yb) in enumerate(
-                batches(X, y, batch_size, shuffle=batch_size is not None, seed=rng), start=1
-            ):
-                if replay is not None:
-                    value, preds = replay.run()
-                else:
-                    preds = [model(x) for x in Xb]
-                    cost = autograd.mean([loss_fn(p, t) for p, t in zip(preds, yb, strict=True)])
-                    value = cost.data
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"fit: the loss is {value} in epoch {epoch} (batch {b}); "
-                        "try a smaller learning rate. The parameters are as before this batch."
-                    )
-                optimizer.zero_grad()
-                if replay is not None:
-                    replay.add_grads()
-                else:
-                    cost.backward()
-                    if compile:  # this first graph is the one replayed from now on
-                        replay = _Replay(cost, preds)
-                optimizer.step()
-                total += value * len(Xb)
-                if measure:
-                    if judge is None and epoch == 1 and b == 1:
-                        judge = classifier(len(preds[0]), y, loss_fn)
-                    if judge is not None:
-                        right += sum(judge(p, t) for p, t in zip(preds, yb, strict=True))
-            history.loss.append(total / len(X))
-            shown = {"loss": f"{history.loss[-1]:.4g}"}
-            if judge is not None:
-                history.metrics.setdefault("accuracy", []).append(right / len(X))
-                shown["acc"] = f"{right / len(X):.1%}"
-            if bar is not None:
-                bar.set_postfix(shown, refresh=False)
-                bar.update(1)
+        yield bar
     finally:
-        if bar is not None:
-            bar.close()
-    return history
+        bar.close()
+
+
+def _record(history: History, bar: Any, loss: float, accuracy: float | None) -> None:
+    """One epoch's mean loss (and accuracy, when measured) into the history and the bar."""
+    history.loss.append(loss)
+    shown = {"loss": f"{loss:.4g}"}
+    if accuracy is not None:
+        history.metrics.setdefault("accuracy", []).append(accuracy)
+        shown["acc"] = f"{accuracy:.1%}"
+    if bar is not None:
+        bar.set_postfix(shown, refresh=False)
+        bar.update(1)
+
+
+class _Trainer:
+    """What one `fit` keeps between batches: the model, its loss and optimiser, the compiled
+    graph once there is one, and how predictions are judged."""
+
+    def __init__(
+        self, model: Callable, loss_fn: Callable, optimizer: Optimizer, compile: bool
+    ) -> None:
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.compile = compile
+        self.replay: _Replay | None = None
+        self.judge: Judge | None = None
+        self.judged = False
+
+    def step(self, Xb: Sequence, yb: Sequence, epoch: int, b: int) -> tuple[float, list]:
+        """Forward, check the loss, backward, optimizer.step(): (the loss, the predictions)."""
+        cost = None
+        if self.replay is not None:
+            value, preds = self.replay.run()
+        else:
+            preds = [self.model(x) for x in Xb]
+            cost = autograd.mean([self.loss_fn(p, t) for p, t in zip(preds, yb, strict=True)])
+            value = cost.data
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"fit: the loss is {value} in epoch {epoch} (batch {b}); "
+                "try a smaller learning rate. The parameters are as before this batch."
+            )
+        self.optimizer.zero_grad()
+        if cost is not None:
+            cost.backward()
+            if self.compile:  # this first graph is the one replayed from now on
+                self.replay = _Replay(cost, preds)
+        elif self.replay is not None:
+            self.replay.add_grads()
+        self.optimizer.step()
+        return value, preds
+
+    def right(self, preds: list, yb: Sequence, y: Sequence) -> int:
+        """How many of the batch's predictions are right (the judge is chosen on the first)."""
+        if not self.judged:
+            self.judge = classifier(len(preds[0]), y, self.loss_fn)
+            self.judged = True
+        if self.judge is None:
+            return 0
+        return sum(self.judge(p, t) for p, t in zip(preds, yb, strict=True))
 
 
 class _Replay:
-    """A batch's graph compiled once (`Trace.compile`), run again with the leaves' new data."""
+    """A batch's graph compiled once (`Trace.compile`), run again with the leaves' new data.
+
+    The predictions are outputs of the trace beside the loss, so the code computes them even
+    where the loss does not use them (cross-entropy on softmax outputs uses only y_target).
+    """
 
     def __init__(self, cost: Value, preds: list[list[Value]]) -> None:
+        from autograd.traces import trace  # here: `import nn` loads the engine only
+
         self.shape = [len(p) for p in preds]
         outputs = [v for p in preds for v in p]
-        self.fn = autograd.trace(cost).compile(extra=outputs)
+        self.fn = trace([cost, *outputs]).compile(extra=outputs, output=0)
         self.leaves = self.fn.inputs
         self.grads: list[float] = []
 

@@ -59,6 +59,34 @@ def softmax(xs: tuple[float, ...]) -> list[float]:
     return [math.exp(x - m) for x in xs]
 
 
+def ieee(f: Callable[[float], float]) -> Callable[[float], float]:
+    """numpy's f as a float function, overflow giving ±inf without a warning."""
+
+    def g(x: float) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(f(x))
+
+    return g
+
+
+tan, sinh, cosh = ieee(np.tan), ieee(np.sinh), ieee(np.cosh)
+SQRT2 = math.sqrt(2.0)
+
+
+def phi(x: float) -> float:
+    """φ(x), the standard normal density."""
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def Phi(x: float) -> float:
+    """Φ(x), the standard normal CDF, ½·erfc(−x/√2)."""
+    return 0.5 * math.erfc(-x / SQRT2)
+
+
+def outside_unit(x: float) -> type[Exception] | None:
+    return ValueError if abs(x) > 1 else None
+
+
 def no_error(x: float) -> type[Exception] | None:
     return None
 
@@ -188,6 +216,69 @@ UNARY = [
         lambda x: 1 - math.tanh(x) ** 2,
         lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2),
         lambda x: (1 - math.tanh(x) ** 2) * (6 * math.tanh(x) ** 2 - 2),
+    ),
+    unary(
+        "tan",
+        "tan",
+        Value.tan,
+        tan,
+        lambda x: 1 + tan(x) ** 2,
+        lambda x: 2 * tan(x) * (1 + tan(x) ** 2),
+        lambda x: 2 * (1 + tan(x) ** 2) * (1 + 3 * tan(x) ** 2),
+        (-1.2, 1.2),
+    ),
+    unary("sinh", "sinh", Value.sinh, sinh, cosh, sinh, cosh),
+    unary("cosh", "cosh", Value.cosh, cosh, sinh, cosh, sinh),
+    unary(
+        "asin",
+        "asin",
+        Value.asin,
+        math.asin,
+        lambda x: (1 - x * x) ** -0.5,
+        lambda x: x * (1 - x * x) ** -1.5,
+        lambda x: (1 + 2 * x * x) * (1 - x * x) ** -2.5,
+        (-0.9, 0.9),
+        error=outside_unit,
+    ),
+    unary(
+        "acos",
+        "acos",
+        Value.acos,
+        math.acos,
+        lambda x: -((1 - x * x) ** -0.5),
+        lambda x: -x * (1 - x * x) ** -1.5,
+        lambda x: -(1 + 2 * x * x) * (1 - x * x) ** -2.5,
+        (-0.9, 0.9),
+        error=outside_unit,
+    ),
+    unary(
+        "erf",
+        "erf",
+        Value.erf,
+        math.erf,
+        lambda x: 2 / math.sqrt(math.pi) * math.exp(-x * x),
+        lambda x: -2 * x * 2 / math.sqrt(math.pi) * math.exp(-x * x),
+        lambda x: (4 * x * x - 2) * 2 / math.sqrt(math.pi) * math.exp(-x * x),
+    ),
+    unary(
+        "gelu",
+        "gelu",
+        Value.gelu,
+        lambda x: x * Phi(x),
+        lambda x: Phi(x) + x * phi(x),
+        lambda x: phi(x) * (2 - x * x),
+        lambda x: phi(x) * (x**3 - 4 * x),
+        (-4.0, 3.0),  # both forms of the rule: Φ = y/x left of −1, through erf right of it
+    ),
+    unary(
+        "silu",
+        "silu",
+        Value.silu,
+        lambda x: x * sigmoid(x),
+        lambda x: s(x) * (1 + x * (1 - s(x))),
+        lambda x: s(x) * (1 - s(x)) * (2 + x * (1 - 2 * s(x))),
+        lambda x: s(x) * (1 - s(x)) * (3 * (1 - 2 * s(x)) + x * (1 - 6 * s(x) + 6 * s(x) ** 2)),
+        (-4.0, 4.0),
     ),
     unary(
         "atan",

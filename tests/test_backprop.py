@@ -74,7 +74,7 @@ def test_h_and_h_prime_match_the_engine(name):
     for z in POINTS:
         v = Value(z)
         a = op(v)
-        assert H[name](z) == pytest.approx(float(a), rel=1e-12, abs=1e-15)
+        assert H[name](z) == pytest.approx(a.data, rel=1e-12, abs=1e-15)
         engine = autograd.grad(a, [v])[0]
         assert H_PRIME[name](z) == pytest.approx(engine, rel=1e-12, abs=1e-15)
 
@@ -105,8 +105,8 @@ def test_forward_pass_matches_the_models_z_and_a(output):
     model(x)
     assert zs[0] == [] and as_[0] == x and len(zs) == len(as_) == 3
     for l, layer in enumerate(model.layers, start=1):  # noqa: E741
-        assert zs[l] == pytest.approx([float(v) for v in layer.z], rel=1e-12, abs=1e-15)
-        assert as_[l] == pytest.approx([float(v) for v in layer.a], rel=1e-12, abs=1e-15)
+        assert zs[l] == pytest.approx([v.data for v in layer.z], rel=1e-12, abs=1e-15)
+        assert as_[l] == pytest.approx([v.data for v in layer.a], rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize(("output", "loss"), sorted(MATCHING))
@@ -145,7 +145,7 @@ def test_hidden_delta_is_the_recursion_of_the_notes():
     zs, as_ = forward_pass(model, x)
     ds = deltas(model, x, t, "sse")
     assert ds[2] == pytest.approx([as_[2][0] - t[0]], rel=1e-12)
-    w2 = [float(w) for w in model.layers[1].W[0]]
+    w2 = [w.data for w in model.layers[1].W[0]]
     for i in range(2):
         s = 1 / (1 + math.exp(-zs[1][i]))
         assert ds[1][i] == pytest.approx(s * (1 - s) * w2[i] * ds[2][0], rel=1e-12)

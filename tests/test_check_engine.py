@@ -446,8 +446,10 @@ def test_a_hostile_class_gives_a_report_in_bounded_time(stop, name):
     V = hostile(stop)[name]
     start = time.monotonic()
     report = check_engine(V, timeout=0.2)
-    # 3 late cases at most (then the rest are not run), each stopped within 1 s of trying
-    assert time.monotonic() - start < 10
+    # 3 late cases at most (then the rest are not run), each stopped within 1 s of trying:
+    # a few seconds on a quiet machine; the bound is wide so that a busy machine cannot fail it,
+    # and a hang (what it guards against) still does
+    assert time.monotonic() - start < 120
     assert len(report.cases) == len(CASES)
     text = str(report) + repr(report) + report._repr_html_()
     assert "Traceback" not in text

@@ -299,9 +299,9 @@ def test_trace_prints_baydin_tables(tmp_path: Path) -> None:
         assert title in out
     assert "v₁  = ln v₋₁   = 0.6931471805599453" in out
     assert f"= {11.652071455223084!r}" in out
-    assert "∂h/∂x1 = v̄₋₁" in out and "= 5.5" in out
+    assert re.search(r"x̄1 += v̄₋₁ += 5\.5", out)  # the output is y, as in the API
     assert f"= {2 - math.cos(5)!r}" in out
-    assert re.search(r"ḣ +=  *v̇₅ += 5\.5", out)
+    assert re.search(r"ẏ +=  *v̇₅ += 5\.5", out)
 
 
 def test_trace_formats_and_digits(tmp_path: Path) -> None:
@@ -844,8 +844,9 @@ def test_an_infinite_or_nan_number_is_printed_then_said_with_exit_status_1(
     assert r.returncode == 1
     if command == "graph":
         assert re.search(r"^dh/dx = (inf|nan)$", r.stdout, re.M), r.stdout
-    else:
-        assert "∂h/∂x" in r.stdout
+    else:  # trace names the output as autograd.trace does: y, its adjoints x̄
+        assert re.search(r"^  x̄ += v̄₀ += (inf|nan)$", r.stdout, re.M), r.stdout
+        word = word.replace("h and dh/dx", "y and dy/dx").replace("dh/dx", "dy/dx")
     err = one_line_error(r, 1)
     assert err.startswith(f"chainrule {command}: error: {word}")
     assert err.rstrip().endswith("choose a point where they stay finite")
@@ -936,7 +937,7 @@ def test_a_new_op_in_the_table_is_a_function_of_graph_and_trace(monkeypatch, cap
     assert main(["trace", "cube(x)", "--at", "x=2"]) == 0
     out = capsys.readouterr().out
     assert "v₁ = v₀^3 = 8   ∂v₁/∂v₀ = 3 v₀^2 = 12" in out  # the entry's own notation
-    assert re.search(r"∂h/∂x = v̄₀ += 12$", out, re.M), out
+    assert re.search(r"x̄  = v̄₀ += 12$", out, re.M), out
     assert main(["graph", "--help"]) == 0
     assert " cube" in capsys.readouterr().out
     with monkeypatch.context() as m:  # without the entry, the same text is refused

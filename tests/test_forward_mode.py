@@ -138,3 +138,34 @@ def test_errors_name_the_problem() -> None:
         jvp(lambda x: x, ["a"], [1.0])
     with pytest.raises(TypeError, match="must return a Value"):
         jvp(lambda x: 3.0, [1.0], [1.0])
+
+
+def test_one_value_passed_twice_is_refused() -> None:
+    """f(a, b) = a·b with x passed as both: the answers were 12 and [[0, 6]] / [[6, 6]]."""
+    x = Value(3.0, "x")
+
+    def f(a, b):
+        return a * b
+
+    with pytest.raises(ValueError, match=r"inputs\[0\] and inputs\[1\] are the same Value"):
+        jvp(f, [x, x], [1.0, 2.0])
+    for mode in ("forward", "reverse"):
+        with pytest.raises(ValueError, match="pass it once"):
+            jacobian(f, [x, x], mode=mode)
+    # two inputs of the same value are two inputs
+    assert jvp(f, [x, Value(3.0)], [1.0, 2.0]) == (9.0, 9.0)
+    assert jacobian(f, [3.0, 3.0]) == [[3.0, 3.0]]
+    assert jvp(f, [x, x.data], [1.0, 2.0]) == (9.0, 9.0)
+
+
+def test_a_jacobian_indexes_and_iterates_as_its_matrix() -> None:
+    def f(x, y):
+        return [x * y, x + y, x.sin()]
+
+    J = jacobian(f, [2.0, 3.0], mode="forward")
+    assert J[0][1] == 2.0 and J[1][0] == 1.0  # an entry, not a row of (matrix, sweeps, mode)
+    assert len(J) == 3 and [row for row in J] == [[3.0, 2.0], [1.0, 1.0], [math.cos(2.0), 0.0]]
+    assert J == J.matrix and (J.sweeps, J.mode) == (2, "forward")
+    rows, cols = len(J), len(J[0])
+    assert (rows, cols) == (3, 2)
+    assert repr(J).startswith("Jacobian([[3.0, 2.0], [1.0, 1.0], ") and "sweeps=2" in repr(J)

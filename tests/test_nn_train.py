@@ -174,7 +174,7 @@ def test_a_nan_loss_stops_training_naming_the_epoch():
     [
         ({"epochs": -1}, "epochs"),
         ({"epochs": 1.5}, "epochs"),
-        ({"metrics": ("f1",)}, "unknown metrics"),
+        ({"metrics": ("f1",)}, "unknown metric 'f1'; known: accuracy"),
         ({"loss": "l1"}, "unknown loss"),
         ({"y": [0, 1]}, "4 examples but y has 2"),
         ({"y": [[0, 1]] * 4}, "1 predictions but 2 targets"),
@@ -233,6 +233,24 @@ def test_fit_compiled_equals_fit_to_the_last_digit(activation, loss, opt) -> Non
         history = nn.fit(model, X, y, loss, optimizer, epochs=4, progress=False, compile=compiled)
         runs.append((history.loss, history.metrics, [p.data for p in params]))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("target", ["index", "one-hot"])
+def test_fit_compiled_with_softmax_outputs_and_cross_entropy(target) -> None:
+    """The loss uses only y_target of the softmax outputs; the others are replayed beside it
+    (compile=True failed: "extra[0] is not a node of this trace")."""
+    X, labels = data.make_moons(20, noise=0.1, seed=3)
+    y = list(labels) if target == "index" else [[1.0 - t, float(t)] for t in labels]
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [5, 2], activation="tanh", output_activation="softmax", seed=7)
+        optimizer = nn.SGD(model.parameters(), lr=0.1)
+        history = nn.fit(
+            model, X, y, "cross_entropy", optimizer, epochs=4, progress=False, compile=compiled
+        )
+        runs.append((history.loss, history.metrics, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+    assert len(runs[0][1]["accuracy"]) == 4
 
 
 def test_fit_compile_needs_the_full_batch() -> None:

@@ -8,7 +8,7 @@ import math
 import pytest
 
 import autograd
-from autograd import Value, grad
+from autograd import Value, grad, ops
 
 
 def first_and_second(y_of: object, x: Value) -> tuple[float, float]:
@@ -81,3 +81,30 @@ def test_logsumexp_of_equal_infinities_shares_the_derivative(inf: float) -> None
     y = autograd.logsumexp([Value(inf), Value(inf), Value(0.0)])
     expected = (0.5, 0.5, 0.0) if inf > 0 else (0.0, 0.0, 1.0)
     assert y.local_grads == expected
+
+
+@pytest.mark.parametrize(
+    ("a0", "b0"),
+    [(5e-324, 0.0), (5e-324, 0.5), (5e-324, 2.0), (1e-310, 0.0), (1e-310, 0.5), (3.0, 0.0)],
+)
+def test_second_derivatives_of_a_power_at_a_subnormal_base(a0: float, b0: float) -> None:
+    """y = a**b at a subnormal a: create_graph's first derivatives are backward's (∂y/∂a was NaN
+    at b = 0), and ∂²y/∂a∂b = a^(b−1)(1 + b ln a) comes out the same both ways round (it was inf
+    at (5e-324, 0.5), true −1.67e164, and NaN at (5e-324, 2), true −7.35e-321)."""
+    a, b = Value(a0, "a"), Value(b0, "b")
+    y = a**b
+    ga, gb = grad(y, [a, b], create_graph=True)
+    y.backward()
+    assert ga.data == a.grad and gb.data == pytest.approx(b.grad, rel=1e-15)
+    try:
+        cross = a0 ** (b0 - 1.0) * (1.0 + b0 * math.log(a0))
+    except OverflowError:  # 1/a beyond the float range: inf, as IEEE has it
+        cross = math.inf
+    tiny = 8e-323  # a few steps of the subnormal grid
+    for h in (grad(ga, [b])[0], grad(gb, [a])[0]):
+        assert h == cross or h == pytest.approx(cross, rel=1e-13, abs=tiny), (h, cross)
+    laa = grad(ga, [a])[0]  # b(b − 1)·a^(b−2): 0 at b = 0, −inf at b = ½ (overflow), 2 at b = 2
+    expected = 0.0 if b0 == 0.0 else b0 * (b0 - 1.0) * ops.power(a0, b0 - 2.0)
+    assert laa == expected or laa == pytest.approx(expected, rel=1e-13)
+    lbb = grad(gb, [b])[0]  # y·ln²a
+    assert lbb == pytest.approx(y.data * math.log(a0) ** 2, rel=1e-13, abs=tiny)

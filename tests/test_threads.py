@@ -155,3 +155,42 @@ def test_concurrent_backward_into_shared_parameters_sums_exactly() -> None:
             expected[0] += 2 * n * params[1].data
             expected[1] += 2 * n * params[0].data
             assert [p.grad for p in params] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("before", [1.0, 0.0], ids=["grads already there", "fresh grads"])
+def test_a_reader_sees_each_grad_before_or_after_another_threads_backward(before) -> None:
+    """An optimiser reading .grad while another thread runs backward sees the old value or the
+    new, never 0 nor a part of the sum: w (a leaf used 200 times) and h (inside the graph, used
+    200 times) each change once per pass, whether they held a grad before or not."""
+    w = Value(0.5, "w")
+    h = w * 1.0
+    terms = [h * float(k % 3 + 1) + w * 2.0 for k in range(200)]
+    loss = autograd.sum(terms)
+    dw, dh = autograd.grad(loss, [w, h])  # what one pass adds: 799 and 399
+    per_pass = {"w": dw, "h": dh}
+    passes = 600
+    w.grad, h.grad = before, before
+    allowed = {
+        "w": {before + k * per_pass["w"] for k in range(passes + 1)},
+        "h": {before + k * per_pass["h"] for k in range(passes + 1)},
+    }
+    seen: dict[str, set[float]] = {"w": set(), "h": set()}
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen["w"].add(w.grad)
+            seen["h"].add(h.grad)
+
+    def write() -> None:
+        try:
+            for _ in range(passes):
+                loss.backward()
+        finally:
+            done.set()
+
+    with switching_often():
+        run_together(read, write)
+    assert w.grad == before + passes * per_pass["w"] and h.grad == before + passes * per_pass["h"]
+    assert seen["w"] <= allowed["w"], sorted(seen["w"] - allowed["w"])[:5]
+    assert seen["h"] <= allowed["h"], sorted(seen["h"] - allowed["h"])[:5]

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import graphviz
 
 from .. import ops
+from ..arguments import positive_int
 from ..value import Value
 from . import render
 
@@ -242,8 +243,7 @@ def check_drawable(root: object, rankdir: str, max_nodes: object, caller: str) -
         raise TypeError(f"{caller}() takes a Value, not {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
-    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, not {max_nodes!r}")
+    positive_int("max_nodes", max_nodes)
     n = count_values(root)
     if n > max_nodes:
         raise ValueError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from ..node import MANY
+from ..node import write
 from ..value import Value
 from . import guard, infer
 from . import nodes as learner
@@ -156,7 +156,7 @@ def mirror(
         m.label = label
         kids = graph.of(node)
         if not kids:
-            m._op = m._a = m._b = None
+            write(m, None)
             made[id(node)] = m
             continue
         parents = [made[id(k)] for k in kids]
@@ -169,8 +169,7 @@ def mirror(
         else:
             text = _infer(m.data, parents, ds, node, attr)
             inferred += text.endswith(INFERRED)
-        m._op = _Shown(text)
-        _link(m, parents, ds)
+        write(m, _Shown(text), parents, ds if ds is not None else [None] * len(parents))
         made[id(node)] = m
     return Mirrored(made[id(root)], made, every_local, inferred)
 
@@ -224,17 +223,6 @@ def _local_grads(
             )
         ds.append(x)
     return ds
-
-
-def _link(m: Mirror, parents: list[Mirror], ds: list[float] | None) -> None:
-    """Lay the parents and local derivatives in the slots as `node.py` describes."""
-    d = ds if ds is not None else [None] * len(parents)
-    if len(parents) == 1:
-        m._a, m._da, m._b, m._db = parents[0], d[0], None, None
-    elif len(parents) == 2:
-        m._a, m._da, m._b, m._db = parents[0], d[0], parents[1], d[1]
-    else:
-        m._a, m._da, m._b, m._db = tuple(parents), tuple(d), MANY, None
 
 
 def for_draw(

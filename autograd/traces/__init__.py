@@ -1,8 +1,10 @@
 """Evaluation traces and forward mode: the rows of a computation as the textbooks tabulate them
-(`trace`: `Trace`, `Tangent`; `tables` writes them as text, Markdown, LaTeX and HTML), and
-Jacobian-vector products beside reverse mode (`forward`: `jvp`, `jacobian`)."""
+(`trace`: `Trace`; `sweeps`: its `Adjoint` and `Tangent`; `record` takes a trace in program or
+evaluation order; `tables` writes them as text, Markdown, LaTeX and HTML; `replay` as Python),
+and Jacobian-vector products beside reverse mode (`forward`: `jvp`, `jacobian`)."""
 
 from .forward import Jacobian, jacobian, jvp
-from .trace import Tangent, Trace, trace
+from .sweeps import Adjoint, Tangent
+from .trace import Trace, trace
 
-__all__ = ["Jacobian", "Tangent", "Trace", "jacobian", "jvp", "trace"]
+__all__ = ["Adjoint", "Jacobian", "Tangent", "Trace", "jacobian", "jvp", "trace"]

@@ -9,7 +9,7 @@ f: Rⁿ → Rᵐ forward mode takes n sweeps for the Jacobian and reverse mode m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..functional import _derivatives, grad
 from ..mode import enable_grad
@@ -41,7 +41,7 @@ def tangents(
     """
     dot: dict[Node, Any] = dict(seed)
     for node in order:
-        if node._op is None or node in seed:
+        if node.primitive is None or node in seed:
             continue
         ds = _derivatives(node) if create_graph else node.local_grads
         total = None
@@ -55,9 +55,18 @@ def tangents(
 
 
 def _leaves(inputs: Sequence[Value | float], who: str) -> list[Value]:
+    """The inputs as Values (numbers become leaves); one Value given twice is refused: each
+    input has a tangent (a column of the Jacobian) of its own, which one node cannot carry."""
     xs = []
+    seen: dict[Value, int] = {}
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
+            if x in seen:
+                raise ValueError(
+                    f"{who}: inputs[{seen[x]}] and inputs[{i}] are the same Value; each input "
+                    "is differentiated on its own, so pass it once (or a copy, Value(x.data))"
+                )
+            seen[x] = i
             xs.append(x)
             continue
         f = as_float(x)
@@ -117,12 +126,24 @@ def jvp(
     return (values[0], ds[0]) if single else (values, ds)
 
 
-class Jacobian(NamedTuple):
-    """∂fᵢ/∂xⱼ as rows i, and how many sweeps it took (n forward, m reverse)."""
+class Jacobian(list):
+    """∂fᵢ/∂xⱼ: indexes and iterates as its matrix, J[i][j] (rows i, one per output), and says
+    how many sweeps it took (`sweeps`: n forward, m reverse) and in which `mode`."""
 
-    matrix: list[list[float]]
-    sweeps: int
-    mode: str
+    __slots__ = ("mode", "sweeps")
+
+    def __init__(self, matrix: Sequence[Sequence[Any]], sweeps: int, mode: str) -> None:
+        super().__init__(list(row) for row in matrix)
+        self.sweeps = sweeps
+        self.mode = mode
+
+    @property
+    def matrix(self) -> list[list[float]]:
+        """The rows, as a plain list of lists."""
+        return [list(row) for row in self]
+
+    def __repr__(self) -> str:
+        return f"Jacobian({list.__repr__(self)}, sweeps={self.sweeps}, mode={self.mode!r})"
 
 
 def jacobian(

@@ -4,7 +4,8 @@ A table is a title, its column headers and its rows; each cell is built twice by
 once as plain text (Unicode: v₋₁, v̄₃, ∂v₂/∂v₀) and once as LaTeX. Markdown and HTML escape the
 plain text; LaTeX escapes labels inside the cells it builds. Labels are the one text that comes
 from users, so every format escapes them (and control characters such as newlines are shown as
-escapes everywhere).
+escapes everywhere). `Shown` is what a trace and its sweeps share: their tables in every format,
+`print()` as text, HTML in notebooks, and a short `repr`.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ _GROUPS = [
     (re.compile(r"\\sqrt\{([^{}]*)\}"), lambda m: "√" + _group(m[1])),
     (re.compile(r"\^\{([^{}]*)\}"), lambda m: "^" + _group(m[1])),
 ]
-_ONE_TERM = re.compile(r"(ln|sin|cos|tanh|arctan|sign|exp) [^ ]+")
+# a function applied to one operand, `sinh v₀`: one factor, no parentheses needed
+_ONE_TERM = re.compile(r"(ln|sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|erf|sign|exp) [^ ]+")
 _MACRO = re.compile(r"\\[a-z]+")
 _MINUS = re.compile(r"(?<![0-9.][eE])-")  # every minus sign, not the one of 1e-05
 
@@ -103,6 +105,7 @@ def _group(inner: str) -> str:
 
 def latex_to_text(tex: str) -> str:
     """The few LaTeX constructs of the templates as plain text: `\\ln v₋₁`, `e^{v₀}` → `e^v₀`."""
+    tex = tex.replace(r"\pi", "π")  # a letter, before the groups: √π, not √(π)
     changed = True
     while changed:
         before = tex
@@ -127,13 +130,23 @@ class Style:
             return f"{head}_{{{i}}}"
         return "v" + {"": "", "bar": "\u0304", "dot": "\u0307"}[mark] + str(i).translate(_SUB)
 
-    def output(self, name: str, mark: str = "") -> str:
-        """The output's name: y, ȳ (mark "bar"), ẏ (mark "dot")."""
+    def name(self, name: str, mark: str = "") -> str:
+        """An input's or output's name: y, and its adjoint ȳ (mark "bar") or tangent ẏ (mark
+        "dot"); the mark sits over the name's leading letters: x̄1 (Baydin's x̄₁), n̅u̅."""
         if self.latex:
             text = self.label(name)
             return {"": text, "bar": rf"\bar{{{text}}}", "dot": rf"\dot{{{text}}}"}[mark]
-        mark = {"": "", "bar": "\u0304", "dot": "\u0307"}[mark]
-        return unicodedata.normalize("NFC", plain(name) + mark)  # ȳ, ẏ as one character
+        text = plain(name)
+        if not mark or not text:
+            return text
+        if not text[0].isalpha():  # no letter to carry the mark: <a> → bar(<a>)
+            return f"{mark}({text})"
+        letters = next((k for k, ch in enumerate(text) if not ch.isalpha()), len(text))
+        # one letter: a macron, composed where Unicode has the letter (ȳ, x̄); a word: an
+        # overline on each letter, which fonts join into one bar (n̅u̅)
+        combining = {"bar": "\u0304" if letters == 1 else "\u0305", "dot": "\u0307"}[mark]
+        marked = "".join(ch + combining for ch in text[:letters])
+        return unicodedata.normalize("NFC", marked) + text[letters:]
 
     def partial(self, k: int, i: int) -> str:
         if self.latex:
@@ -150,21 +163,30 @@ class Style:
         return r"\cdot" if self.latex else "·"
 
     def factor(self, formula: str) -> str:
-        """A formula as the factor of a product: in parentheses unless it is one term."""
+        """A formula as the factor of a product: in parentheses unless it is one term without
+        a sign (v̄₅ · (−1), as Baydin writes it)."""
         flat = formula if not self.latex else latex_to_text(formula)
-        if " " not in flat or _ONE_TERM.fullmatch(flat):
+        if not flat.startswith("−") and (" " not in flat or _ONE_TERM.fullmatch(flat)):
             return formula
         return rf"\left({formula}\right)" if self.latex else f"({formula})"
 
     def number(self, x: float) -> str:
+        """A value, to `digits` decimals or in full; in text its sign is the formulas' minus
+        sign (−), in LaTeX the ASCII one that maths mode typesets as a minus."""
         if math.isnan(x) or math.isinf(x):
             if self.latex:
                 return r"\text{nan}" if math.isnan(x) else ("-" if x < 0 else "") + r"\infty"
-            return repr(x)
-        if self.digits is None or x.is_integer():
-            return fmt(x)
-        shown = f"{x:.{self.digits}f}"
-        return shown.rstrip("0").rstrip(".") if "." in shown else shown
+            shown = repr(x)
+        elif self.digits is None or x.is_integer():
+            shown = fmt(x)
+        else:
+            shown = f"{x:.{self.digits}f}"
+            shown = shown.rstrip("0").rstrip(".") if "." in shown else shown
+            if shown == "-0":  # −0.0001 to 3 decimals: 0, not −0
+                shown = "0"
+        if self.latex or not shown.startswith("-"):
+            return shown
+        return "−" + shown[1:]
 
     def formula(self, template: Any, operands: list[str], c: Any, y: str, ds: tuple) -> Any:
         """An op-table template filled in with the operands' names: a str, or for the
@@ -280,3 +302,64 @@ def latex(tables: Sequence[Table]) -> str:
         out.append(r"\end{tabular}")
         out.append("")
     return "\n".join(out)
+
+
+# ---- what is shown as tables ---------------------------------------------------------------
+
+
+def check_digits(digits: object) -> int | None:
+    """`digits` as the tables take it: None (every digit) or an int from 0 to 17."""
+    if digits is None:
+        return None
+    if isinstance(digits, bool) or not isinstance(digits, int):
+        raise TypeError(
+            f"digits must be an int (decimals shown) or None, not {type(digits).__name__} "
+            f"{digits!r}"
+        )
+    if not 0 <= digits <= 17:
+        raise ValueError(f"digits must be from 0 to 17 (decimals shown), not {digits}")
+    return digits
+
+
+class Shown:
+    """Shown as tables, from `_tables(style)`: aligned text for print() and str(), HTML in
+    notebooks, Markdown and LaTeX for slides and papers; repr() is a short summary."""
+
+    def _tables(self, style: Style) -> list[Table]:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def tables(self, digits: int | None = None) -> list[Table]:
+        """The tables, each a title, headers and rows of plain-text cells."""
+        return self._tables(Style("text", check_digits(digits)))
+
+    def text(self, digits: int | None = None) -> str:
+        """The tables as aligned text (values to `digits` decimals, or all)."""
+        return text(self._tables(Style("text", check_digits(digits))))
+
+    def markdown(self, digits: int | None = None) -> str:
+        """The tables as Markdown, every cell escaped."""
+        return markdown(self._tables(Style("text", check_digits(digits))))
+
+    def latex(self, digits: int | None = None) -> str:
+        """The tables as LaTeX `tabular`s (labels escaped)."""
+        return latex(self._tables(Style("latex", check_digits(digits))))
+
+    def _repr_html_(self) -> str:
+        return html_tables(self._tables(Style("text")))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self._summary()
+
+
+def few(items: Sequence[str], limit: int = 4, width: int = 24) -> str:
+    """`a, b, c` or `a, b, c, … (40 in all)`, each item cut to `width` characters."""
+    shown = [plain(s) if len(s) <= width else plain(s[: width - 1]) + "…" for s in items]
+    if len(shown) <= limit:
+        return ", ".join(shown)
+    return ", ".join(shown[: limit - 1]) + f", … ({len(shown)} in all)"

@@ -275,7 +275,7 @@ def _fold(op: _Op, operands: list[float]) -> float | None:
     try:
         with no_grad():
             first = Value(operands[0])
-            return float(_apply(op, [first, *operands[1:]]))
+            return _apply(op, [first, *operands[1:]]).data
     except (ValueError, ArithmeticError):
         return None  # left to `evaluate`, which reports the engine's message
 
@@ -625,3 +625,260 @@ def gradients(text: str, at: Mapping[str, float]) -> tuple[float, dict[str, floa
     h, leaves = evaluate(text, at)
     h.backward()
     return h.data, {name: leaf.grad for name, leaf in leaves.items()}
+
+
+# ---- procedures: `u = w*t; y1 = nu*u/(g - u); y2 = g*y1` -----------------------------------
+#
+# Statements `name = expression`, separated by `;` or new lines, each expression checked by the
+# same allow-list as above. A name read before any statement assigns it is an input; reading a
+# name that a later statement assigns is an error, as is assigning to anything but a plain name.
+
+_AUGMENTED = {"+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=", "^=", ">>=", "<<="}
+_STATEMENT_NAMES = {
+    ast.Import: "import statement",
+    ast.ImportFrom: "import statement",
+    ast.FunctionDef: "function definition",
+    ast.AsyncFunctionDef: "function definition",
+    ast.ClassDef: "class definition",
+    ast.For: "for loop",
+    ast.AsyncFor: "for loop",
+    ast.While: "while loop",
+    ast.If: "if statement",
+    ast.With: "with statement",
+    ast.AsyncWith: "with statement",
+    ast.Try: "try statement",
+    ast.Return: "return statement",
+    ast.Delete: "del statement",
+    ast.Global: "global statement",
+    ast.Nonlocal: "nonlocal statement",
+    ast.Raise: "raise statement",
+    ast.Assert: "assert statement",
+    ast.Pass: "pass statement",
+    ast.Break: "break statement",
+    ast.Continue: "continue statement",
+    ast.Match: "match statement",
+}
+_PROCEDURE = "a procedure is assignments `name = expression`, separated by ; or new lines"
+
+
+def is_procedure(text: str) -> bool:
+    """Does `text` read as statements (an `=`, a `;`, or two lines of code) rather than as one
+    expression? Text that does not tokenize is left to the expression parser's errors."""
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        return False
+    lines = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.OP and (tok.string in ("=", ";") or tok.string in _AUGMENTED):
+                return True
+            if tok.type == tokenize.NEWLINE:
+                lines += 1
+            elif lines and tok.type not in (tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER):
+                return True  # code after the end of the first line
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return False
+
+
+@dataclass(frozen=True)
+class Statement:
+    """`target = expression`: the expression's text and its checked postfix program."""
+
+    target: str
+    text: str
+    program: tuple[_Op, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A checked procedure: its text, its inputs (names read before any assignment, in order of
+    first use), the names it assigns (in order) and its statements."""
+
+    text: str
+    variables: tuple[str, ...]
+    assigned: tuple[str, ...]
+    statements: tuple[Statement, ...] = field(repr=False)
+
+    def run(self, inputs: Mapping[str, Value]) -> dict[str, Value | float]:
+        """Every name after the last statement, from the inputs' Values (one per variable)."""
+        missing = [v for v in self.variables if v not in inputs]
+        if missing:
+            raise BindingError("no value given for " + ", ".join(missing))
+        env: dict[str, Value | float] = dict(inputs)
+        fns = functions()
+        for st in self.statements:
+            env[st.target] = _run_statement(self.text, st, env, fns)
+        return env
+
+    def statement(self, name: str) -> Statement:
+        """The last statement that assigns `name`."""
+        return next(st for st in reversed(self.statements) if st.target == name)
+
+
+def _run_statement(
+    text: str,
+    st: Statement,
+    env: Mapping[str, Value | float],
+    fns: Mapping[str, Callable[[Value], Value]],
+) -> Value | float:
+    """One statement's value: its program on a stack, as `Expr.evaluate` runs an expression;
+    its new nodes named by their text, the statement's own result by its target."""
+    stack: list[Value | float] = []
+    made: set[int] = set()
+    for op in st.program:
+        if op.kind == "num":
+            stack.append(op.arg)
+        elif op.kind == "var":
+            stack.append(env[op.arg])
+        else:
+            n = 2 if op.kind == "binary" else 1
+            operands = stack[-n:]
+            del stack[-n:]
+            if not any(isinstance(o, Value) for o in operands):
+                operands[0] = Value(operands[0])  # numbers that did not fold: the engine says why
+            try:
+                out = _apply(op, operands, fns)
+            except (ValueError, ArithmeticError) as e:
+                seg = _segment(text, op)
+                raise DomainError(f"{e} (in `{_shorten(seg)}`)" if seg else str(e)) from e
+            if isinstance(out, Value) and not out.label:
+                seg = _segment(text, op)
+                if len(seg) <= MAX_LABEL:
+                    out.label = seg
+                made.add(id(out))
+            stack.append(out)
+    (result,) = stack
+    if isinstance(result, Value) and id(result) in made:
+        result.label = st.target
+    return result
+
+
+def parse_procedure(text: str) -> Procedure:
+    """Check `text` as a procedure and turn it into a `Procedure`; `ExprError` (with a caret
+    under the offending part) if it is not one."""
+    if not isinstance(text, str):
+        raise TypeError(f"procedure must be a str, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(
+            f"procedure is {len(text)} characters long; the limit is {MAX_LENGTH}", text
+        )
+    if not text.strip():
+        raise ExprError("procedure is empty", text)
+    _check_characters(text)
+    # Statements cannot be indented in Python, but a procedure typed over several lines often
+    # is: every line's leading blanks go, and the columns are shifted back line by line.
+    lines = _lines(text)
+    body = "\n".join(line.lstrip(" \t\f") for line in lines)
+    pos = _IndentedPositions(text, [len(line) - len(line.lstrip(" \t\f")) for line in lines])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(body, mode="exec")
+    except SyntaxError as e:
+        line = e.lineno or 1
+        col = None
+        if e.offset is not None and 1 <= line <= len(lines):
+            col = max(0, e.offset - 1) + pos.shifts[line - 1]
+        raise ExprError(_syntax_reason(e.msg), text, line, col) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"procedure is nested deeper than {MAX_DEPTH} levels", text) from None
+    except ValueError as e:
+        raise ExprError(f"invalid procedure: {e}", text) from None
+
+    def reject(reason: str, node: ast.AST) -> ExprError:
+        line, col, end = pos.of(node)
+        return ExprError(reason, text, line, col, end)
+
+    assignments = [_target(stmt, reject) for stmt in tree.body]
+    later = {target for _, target in assignments}
+    assigned: dict[str, None] = {}
+    variables: dict[str, None] = {}
+    statements = []
+    for stmt, target in assignments:
+        _check(stmt.value, text, pos)
+        for use in _names_read(stmt.value):
+            name = use.id
+            if name in CONSTANTS or name in assigned:
+                continue
+            if name in later:
+                raise reject(
+                    f"{name} is used before it is assigned; a name is either an input (never "
+                    "assigned) or assigned before it is used",
+                    use,
+                )
+            variables.setdefault(name)
+        source = ast.get_source_segment(body, stmt.value) or target
+        statements.append(Statement(target, source, _lower(stmt.value, text, pos)))
+        assigned.setdefault(target)
+    return Procedure(text, tuple(variables), tuple(assigned), tuple(statements))
+
+
+class _IndentedPositions(_Positions):
+    """Positions in a text whose lines were each stripped of `shifts[k]` leading blanks."""
+
+    def __init__(self, text: str, shifts: list[int]) -> None:
+        super().__init__(text, 0, 0)
+        self.shifts = shifts
+
+    def of(self, node: ast.AST) -> tuple[int, int | None, int | None]:
+        lineno = getattr(node, "lineno", None)
+        if lineno is None or not 1 <= lineno <= len(self.shifts):
+            return 1, None, None
+        shift = self.shifts[lineno - 1]  # blanks are one byte each
+        col = self.char_col(lineno, node.col_offset + shift)
+        end = None
+        if getattr(node, "end_lineno", None) == lineno and node.end_col_offset is not None:
+            end = self.char_col(lineno, node.end_col_offset + shift)
+        return lineno, col, end
+
+
+def _target(stmt: ast.stmt, reject: Callable[[str, ast.AST], ExprError]) -> tuple[ast.Assign, str]:
+    """The statement as an assignment and the name it assigns, or the error saying why it is not
+    an allowed statement."""
+    if type(stmt) is ast.AugAssign:
+        sym = _BINARY.get(type(stmt.op)) or _OTHER_OPERATORS.get(type(stmt.op), "?")
+        name = stmt.target.id if type(stmt.target) is ast.Name else "x"
+        raise reject(
+            f"augmented assignment `{sym}=` is not allowed: write `{name} = {name} {sym} …` "
+            f"({_PROCEDURE})",
+            stmt,
+        )
+    if type(stmt) is ast.AnnAssign:
+        raise reject(f"annotated assignment is not allowed ({_PROCEDURE})", stmt)
+    if type(stmt) is ast.Expr:
+        raise reject(f"this statement is not an assignment: write `name = …` ({_PROCEDURE})", stmt)
+    if type(stmt) is not ast.Assign:
+        what = _STATEMENT_NAMES.get(type(stmt), f"{type(stmt).__name__} statement")
+        raise reject(f"{what} is not allowed ({_PROCEDURE})", stmt)
+    if len(stmt.targets) != 1:
+        raise reject("one name per assignment: `a = b = …` is not allowed", stmt.targets[1])
+    target = stmt.targets[0]
+    if type(target) is not ast.Name:
+        what = {
+            ast.Attribute: "an attribute",
+            ast.Subscript: "a subscript",
+            ast.Tuple: "several names at once",
+            ast.List: "several names at once",
+            ast.Starred: "a starred name",
+        }.get(type(target), "this")
+        raise reject(f"assignment to {what} is not allowed: assign to a plain name", target)
+    name = target.id
+    if not NAME.fullmatch(name):
+        raise reject(
+            f"name {name!r} is not allowed: a variable is letters and digits, starting with a "
+            "letter (no underscores)",
+            target,
+        )
+    if name in functions():
+        raise reject(f"{name!r} is a function: it cannot be assigned", target)
+    if name in CONSTANTS:
+        raise reject(f"{name!r} is a constant: it cannot be assigned", target)
+    return stmt, name
+
+
+def _names_read(root: ast.expr) -> list[ast.Name]:
+    """The names an expression reads, in the order they are written (an iterative walk)."""
+    nodes = list(ast.walk(root))
+    called = {id(n.func) for n in nodes if type(n) is ast.Call}
+    found = [n for n in nodes if type(n) is ast.Name and id(n) not in called]
+    return sorted(found, key=lambda n: (n.lineno, n.col_offset))

@@ -209,8 +209,8 @@ def _layers(model: Any) -> list[_Layer]:
     """W^l, b^l (floats) and the activation name of every layer, l = 1..L."""
     out = []
     for layer in model.layers:
-        W = [[float(w) for w in row] for row in layer.W]
-        b = [float(v) for v in layer.b]
+        W = [[w.data for w in row] for row in layer.W]
+        b = [v.data for v in layer.b]
         act = layer.activation
         if act not in H and act != "softmax":
             raise ValueError(f"no hand-written derivative for activation {act!r}")
