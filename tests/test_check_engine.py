@@ -552,3 +552,83 @@ def test_the_deep_chain_is_deeper_than_the_depth_guard():
     from autograd.learner.guard import DEPTH
 
     assert DEEP > DEPTH
+
+
+# ---- which of the learner's methods made each node ------------------------------------------
+
+
+class Made:
+    """microgpt layout: `-` and unary - reach `__mul__`, which builds through a private
+    helper."""
+
+    def __init__(self, data, children=(), local_grads=()):
+        self.data, self.grad = data, 0.0
+        self._children, self._local_grads = children, local_grads
+
+    def _make(self, data, children, local_grads):
+        return Made(data, children, local_grads)
+
+    def __add__(self, other):
+        return Made(self.data + other.data, (self, other), (1, 1))
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Made) else Made(other)
+        return self._make(self.data * other.data, (self, other), (other.data, self.data))
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+
+def test_each_node_is_traced_to_the_innermost_op_that_built_it():
+    from autograd.learner import makers
+
+    a, b = Made(2.0), Made(-3.0)
+    out, made = makers.record(Made, lambda: a - b)
+    add, mul = made.of(out), made.of(out._children[1])
+    assert (add.function, add.owner, add.text) == (
+        "__add__",
+        "Made",
+        "return Made(self.data + other.data, (self, other), (1, 1))",
+    )
+    # built in `_make`, called by `__mul__`, called by `__neg__`, called by `__sub__`: the op
+    # whose line holds the local derivatives, not the helper
+    assert mul.function == "__mul__" and mul.text.startswith("return self._make(")
+    assert mul.where() == f"test_check_engine.py, line {mul.line}: `{mul.text}`"
+    assert mul.entries() == {"mul"} and made.of(a) is None  # the leaves were made here
+    assert made.first(Made) is made.of(out._children[1]._children[1])  # the -1 came first
+
+
+def test_noting_makers_leaves_the_profile_function_as_it_was():
+    """The profile function already there (the depth guard) sees every event while makers are
+    noted, and is back afterwards, even when the build raises; one that raised is gone, as
+    Python removes a profile function that raises."""
+    from autograd.learner import makers
+
+    events = []
+
+    def guard(frame, event, arg):
+        events.append(event)
+
+    def boom():
+        raise ValueError("boom")
+
+    def limit(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "__neg__":
+            raise RecursionError("the guard's limit")
+
+    try:
+        sys.setprofile(guard)
+        makers.record(Made, lambda: Made(2.0) - Made(1.0))
+        assert sys.getprofile() is guard and events.count("call") >= 4
+        with pytest.raises(ValueError, match="boom"):
+            makers.record(Made, boom)
+        assert sys.getprofile() is guard
+        sys.setprofile(limit)
+        with pytest.raises(RecursionError):
+            makers.record(Made, lambda: -Made(2.0))
+        assert sys.getprofile() is None
+    finally:
+        sys.setprofile(None)

@@ -21,18 +21,20 @@ their `backward()` is measured on growing chains (`cost`) before the deep chain 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..order import topological_order
 from ..value import Value
-from . import guard, infer, walk
+from . import guard, infer, makers, walk
 from . import nodes as learner
 from .cases import BEYOND, CASES, DEEP, Case
 from .cost import Cost, measure
 from .guard import DEPTH, Error, class_name, type_name
 from .infer import close
+from .makers import Maker
 from .report import FAIL, LIMIT, MISSING, NOT_RUN, PASS, POLICY, CaseResult, EngineReport
 from .walk import Finding, Info, num
 
@@ -254,6 +256,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     preset: tuple[float, float] | None = None  # backward twice: a.grad preset, and after one call
     uses: tuple[str, ...] = ()  # the learner's methods that building the case ran (wrong values)
+    made: tuple[Maker, str] | None = None  # a node of the wrong kind: its maker, its class
 
 
 def _reference(case: Case) -> tuple[float, dict[str, float], dict[str, float]]:
@@ -299,11 +302,14 @@ def _learner(case: Case, V: type, info: Info, want: tuple) -> Outcome:
     """Run `case` on the learner's class (in the bounded thread)."""
     told = info.names
     who = class_name(V)
-    out, named = case.build(V)
+    (out, named), made = makers.record(V, lambda: case.build(V))
     for name, node in [("the result", out), *named.items()]:
         if not isinstance(node, V):
             what = f"`{case.name}` gave" if name == "the result" else f"{name} is"
-            return Outcome(wrong=f"{what} a {type_name(node)}, not a {who} (your class)")
+            wrong = f"{what} a {type_name(node)}, not a {who} (your class)"
+            maker = made.first(type(node))  # where the class was lost; its code stays here
+            seen = (replace(maker, code=None), type_name(node)) if maker is not None else None
+            return Outcome(wrong=wrong, made=seen)
     for _ in range(case.calls):
         out.backward()
     got = Outcome()
@@ -321,7 +327,9 @@ def _learner(case: Case, V: type, info: Info, want: tuple) -> Outcome:
     if _passes(got, want):
         return got
     guard.unguard()  # what follows is this room's own walk: no depth guard to slow it
-    info = replace(info, prefer=frozenset(OPS_OF[m] for m in case.needs if m in OPS_OF))
+    info = replace(
+        info, prefer=frozenset(OPS_OF[m] for m in case.needs if m in OPS_OF), made=made.by_id
+    )
     try:
         if case.calls == 2:
             _twice_evidence(case, V, info, got, want)
@@ -336,7 +344,8 @@ def _twice_evidence(case: Case, V: type, info: Info, got: Outcome, want: tuple) 
     """backward() twice: is one call already wrong (then walk it), and what does backward() do
     to a gradient that is already there (a.grad = 5 before one call)?"""
     told = info.names
-    once, named = case.build(V)
+    (once, named), made = makers.record(V, lambda: case.build(V))
+    info = replace(info, made=made.by_id)
     once.backward()
     single = (want[0], {n: w / 2 for n, w in want[1].items()})
     grads = {n: learner.number(getattr(named[n], told.grad, None)) for n in case.leaves}
@@ -570,6 +579,17 @@ def _from_error(case: Case, err: Error, V: type, setup: Setup) -> Verdict:
                 f"then calls .{err.attribute}() on it",
                 ("wrong kind",),
             )
+    if err.isa("TypeError") and "'NoneType' object is not callable" in err.message and last:
+        # `__rmul__ = None` (an op taken away): Python calls the None it finds for the op
+        for m in _none_operators(V):
+            symbol = "-" if m == "__neg__" else OPERATORS[m].split(" ")[0]
+            if re.search(rf"(?<![*/]){re.escape(symbol)}(?![*/])", last.text):
+                side = " with a number on the left" if m.startswith("__r") else ""
+                return Verdict(
+                    MISSING,
+                    f"your {last.where()} uses `{symbol}`{side}, and {name} sets `{m} = None`, "
+                    f"so Python finds no `{m}` to call",
+                )
     if err.isa("TypeError") and "bad operand type for unary -" in err.message:
         how = f"your {last.where()} negates" if last else "an op negates"
         return Verdict(MISSING, f"{how} a {name}, and {name} has no `__neg__`")
@@ -592,6 +612,23 @@ def _from_error(case: Case, err: Error, V: type, setup: Setup) -> Verdict:
     else:
         key += (err.message[:80],)
     return Verdict(FAIL, text, key)
+
+
+def _none_operators(V: type) -> list[str]:
+    """The operator methods that `V` (or a class it derives from) sets to None."""
+    found = []
+    try:
+        mro = type.__dict__["__mro__"].__get__(V)
+    except Exception:
+        return []
+    for m in OPERATORS:
+        for klass in mro:
+            own = type.__dict__["__dict__"].__get__(klass)
+            if m in own:
+                if own[m] is None:
+                    found.append(m)
+                break
+    return found
 
 
 def _needed(message: str, name: str) -> str | None:
@@ -721,10 +758,15 @@ def _run(
         ), run
     got: Outcome = run.value
     if got.wrong:
-        why = OUTCOME_KIND.format(name=class_name(V))
-        return CaseResult(
-            case.name, case.expression, FAIL, [got.wrong], why, bug=("wrong kind",), **kw
-        ), run
+        why, bug, made = OUTCOME_KIND.format(name=class_name(V)), ("wrong kind",), ()
+        if got.made is not None:
+            m, kind = got.made
+            made = (m.function, m.owner, m.source(), m.at())
+            why = _wrong_kind([made], kind, V)
+            bug = ("wrong kind", kind)
+        result = CaseResult(case.name, case.expression, FAIL, [got.wrong], why, bug=bug, **kw)
+        result.made = made
+        return result, run
     if _passes(got, want):
         return CaseResult(case.name, case.expression, PASS, **kw), run
     v = _from_outcome(case, got, want, results)
@@ -732,6 +774,46 @@ def _run(
     result = CaseResult(case.name, case.expression, v.status, lines, v.diagnosis, bug=v.bug, **kw)
     result.uses = got.uses
     return result, run
+
+
+def _wrong_kind(made: list[tuple[str, ...]], kind: str, V: type) -> str:
+    """The methods seen to build a node of another class `kind` where `V` belongs, with their
+    file and lines: `made` holds (method, its class, file, line) of each."""
+    name = class_name(V)
+    methods = [f"`{f}`" for f, *_ in made]
+    listed = methods[0] if len(methods) == 1 else ", ".join(methods[:-1]) + " and " + methods[-1]
+    owners = {o for _, o, _, _ in made}
+    inherited = ""
+    if len(owners) == 1 and "" not in owners and name not in owners:
+        (owner,) = owners
+        inherited = f" ({owner}'s, which {name} inherits)"
+    verb = "builds its node" if len(made) == 1 else "build their nodes"
+    files = {f for _, _, f, _ in made}
+    lines = "; ".join(at if len(made) == 1 else f"`{f}`, {at}" for f, _, _, at in made)
+    if len(files) == 1 and "" not in files:
+        lines = (
+            f"{next(iter(files))}, {lines}" if len(made) == 1 else f"{next(iter(files))}: {lines}"
+        )
+    return (
+        f"your {listed}{inherited} {verb} as a {kind}, not a {name} ({lines}): every op must "
+        f"return a new {name}, whose value and gradient are numbers; build "
+        f"{'its node' if len(made) == 1 else 'each node'} with `type(self)(...)`"
+    )
+
+
+def _wrong_kinds(results: dict[str, CaseResult], V: type) -> None:
+    """Nodes of one other class made by several methods (the ops a base class builds as its
+    own): one bug, named with every method seen to do it, in each case that shows it."""
+    groups: dict[tuple[str, ...], list[CaseResult]] = {}
+    for r in results.values():
+        if r.status == FAIL and r.bug[:1] == ("wrong kind",) and r.made:
+            groups.setdefault(r.bug, []).append(r)
+    for bug, rs in groups.items():
+        made = list(dict.fromkeys(r.made for r in rs))
+        if len(made) > 1:
+            text = _wrong_kind(made, bug[1], V)
+            for r in rs:
+                r.diagnosis = text
 
 
 def _at(err: Error) -> str:
@@ -813,6 +895,7 @@ def check_engine(
         elif run is not None:
             late = 0
     _point_to_wrong_values(results)
+    _wrong_kinds(results, V)
     notes = list(setup.info.notes)
     notes += [t for m, t in setup.near.items() if m in {n for c in CASES for n in c.needs}]
     return EngineReport(engine, list(results.values()), notes=_dedupe(notes), cost=cost)

@@ -106,7 +106,7 @@ _BUILTIN = (
 )
 
 
-def _frame(code: types.CodeType, lineno: int | None) -> Frame:
+def frame_of(code: types.CodeType, lineno: int | None) -> Frame:
     line = lineno or 0
     text = linecache.getline(code.co_filename, line).strip() if line else ""
     if len(text) > 120:
@@ -118,7 +118,7 @@ ROOM = os.path.dirname(os.path.abspath(__file__)) + os.sep
 STDLIB = os.path.dirname(os.path.abspath(threading.__file__)) + os.sep
 
 
-def _theirs(code: types.CodeType) -> bool:
+def theirs(code: types.CodeType) -> bool:
     """A frame of the learner's code: not this room's, not the standard library's."""
     name = code.co_filename
     if name.startswith(("<frozen ", "<string>")):
@@ -158,11 +158,11 @@ def describe(e: BaseException) -> Error:
     while tb is not None and depth < 100_000:
         code = tb.tb_frame.f_code
         depth += 1
-        if _theirs(code):
+        if theirs(code):
             key = (code.co_filename, tb.tb_lineno)
             counts[key] = counts.get(key, 0) + 1
             if counts[key] <= 2 or tb.tb_next is None:  # a recursion shown twice, not 1,000 times
-                frames.append(_frame(code, tb.tb_lineno))
+                frames.append(frame_of(code, tb.tb_lineno))
         tb = tb.tb_next
     repeated, repeats = None, 0
     if counts:
@@ -189,8 +189,8 @@ def where_now(thread: threading.Thread) -> Frame | None:
     frames = getattr(sys, "_current_frames", dict)()
     f = frames.get(thread.ident)
     while f is not None:
-        if _theirs(f.f_code):
-            return _frame(f.f_code, f.f_lineno)
+        if theirs(f.f_code):
+            return frame_of(f.f_code, f.f_lineno)
         f = f.f_back
     return None
 

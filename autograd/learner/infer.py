@@ -121,10 +121,12 @@ def fits(
     ordered: bool = True,
     name: str = "",
     prefer: frozenset[str] = frozenset(),
+    made: frozenset[str] = frozenset(),
 ) -> list[Fit]:
     """Every op of the table that gives `y` from inputs `xs` (and local derivatives `ds`, when
     the node stores them); `ordered=False` for a set of inputs, whose order is not known. A
-    learner's op name (`name`: "+", "**3", "ReLU"), else the ops the expression is known to use
+    learner's op name (`name`: "+", "**3", "ReLU"), else the op of the method seen to make the
+    node (`made`: `__mul__` makes a `mul`), else the ops the expression is known to use
     (`prefer`, entry names), choose among several that fit."""
     if not all(math.isfinite(v) for v in (y, *xs, *(ds or ()))):
         return []
@@ -168,6 +170,8 @@ def fits(
     if hint is not None or (isinstance(name, str) and _POWER.match(name)):
         named = ops.POW_C if len(xs) == 1 else ops.POW
     chosen = [f for f in found if f.op is named]
+    if not chosen and made:  # `x * 0.5` is also x ** 0.5 at x = 4; __mul__ made it
+        chosen = [f for f in found if f.op.name in made]
     if not chosen and prefer:  # the ops the expression uses, where several fit
         chosen = [f for f in found if f.op.name in prefer]
     return chosen or found

@@ -40,6 +40,7 @@ class CaseResult:
     bug: tuple[str, ...] = ()  # the same bug in several cases has the same key
     uses: tuple[str, ...] = ()  # the learner's methods its run was seen to call (wrong values)
     cites: str = ""  # the case whose evidence this one's diagnosis points to
+    made: tuple[str, ...] = ()  # a node of the wrong kind: its maker, the maker's class, file, line
 
     @property
     def ok(self) -> bool:

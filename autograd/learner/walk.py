@@ -26,6 +26,7 @@ from typing import Any
 from ..ops import fmt
 from . import infer
 from . import nodes as learner
+from .guard import class_name
 
 P, G = 0.25, 2.5  # a unit call of one closure: its input's gradient before, the node's gradient
 
@@ -52,6 +53,7 @@ class Info:
     notes: list[str] = field(default_factory=list)
     cls: Any = None  # the learner's class
     prefer: frozenset[str] = frozenset()  # the op entries the case's expression uses
+    made: dict[int, Any] = field(default_factory=dict)  # node id → its `makers.Maker`
 
 
 def num(x: float) -> str:
@@ -175,6 +177,7 @@ class Node:
     fits: list[infer.Fit]
     stored: list[float] | None  # its stored local derivatives (microgpt)
     name: str = ""
+    maker: Any = None  # the learner's method seen to make it (`makers.Maker`), if known
 
 
 def _read(out: object, info: Info, limit: int = 100_000) -> tuple[list[int], dict[int, Node]]:
@@ -195,6 +198,8 @@ def _read(out: object, info: Info, limit: int = 100_000) -> tuple[list[int], dic
                 vals = [learner.number(d) for d in raw]
                 stored = None if any(d is None for d in vals) else vals  # type: ignore[misc]
         found: list[infer.Fit] = []
+        maker = info.made.get(id(v))
+        made = maker.entries() if maker is not None else frozenset()
         if kids and data is not None:
             xs = [table[id(k)].data for k in kids]
             if all(x is not None for x in xs):
@@ -203,10 +208,10 @@ def _read(out: object, info: Info, limit: int = 100_000) -> tuple[list[int], dic
                 op = op if type(op) is str else ""
                 # the op from the values; stored derivatives only to choose between ops that
                 # fit (a wrong stored derivative is then seen as wrong, not as another op)
-                found = infer.fits(data, xs, None, ordered, op, info.prefer)  # type: ignore[arg-type]
+                found = infer.fits(data, xs, None, ordered, op, info.prefer, made)  # type: ignore[arg-type]
                 if stored is not None and infer.local(found) is None:
-                    found = infer.fits(data, xs, stored, ordered, op, info.prefer) or found  # type: ignore[arg-type]
-        table[id(v)] = Node(v, data, grad, [id(k) for k in kids], found, stored)
+                    found = infer.fits(data, xs, stored, ordered, op, info.prefer, made) or found  # type: ignore[arg-type]
+        table[id(v)] = Node(v, data, grad, [id(k) for k in kids], found, stored, maker=maker)
     return [id(v) for v in graph.nodes], table
 
 
@@ -523,6 +528,8 @@ def _slip(user: Node, w: Node, got: float) -> str:
         ]
     elif op.op.name == "sub":
         slips = [("+1 for the subtracted input: the sign is missing", 1.0)]
+    elif op.op.name == "mul" and len(set(user.kids)) == 2:
+        slips = [(f"its own value, where the other factor's belongs: {SWAPPED}", x)]
     for what, value in slips:
         if infer.close(got, value):
             return f" ({what})"
@@ -533,6 +540,8 @@ def _unset(user: Node, w: Node, info: Info) -> Finding:
     """A node whose closure is still the default: read the maker's source for why."""
     op = infer.one_op(user.fits)
     method = MAKER.get(op.op.name, op.op.name) if op else ""
+    if user.maker is not None:  # seen to make it: better than the op's usual method
+        method = user.maker.function
     src = getattr(info.cls, method, None) if method and info.cls is not None else None
     nested = _nested_assignment(src, info.closure) if src is not None else None  # type: ignore[arg-type]
     key = method or describe(user)
@@ -641,6 +650,81 @@ def _order(w: Node, users: list, info: Info) -> Finding:
     )
 
 
+SWAPPED = "the product rule's factors are swapped, ∂(a·b)/∂a = b and ∂(a·b)/∂b = a"
+
+
+def yours(m: Any, cls: Any) -> str:
+    """`your `exp``, or `your `tanh` (Base's, which V inherits)` for a method of a base class."""
+    own = class_name(cls) if cls is not None else ""
+    if m.owner and own and m.owner != own:
+        return f"your `{m.function}` ({m.owner}'s, which {own} inherits)"
+    return f"your `{m.function}`"
+
+
+def _stored_by(m: Any, u: Node, w: Node, stored: float, d: float, info: Info) -> Finding:
+    """A wrong local derivative stored on `u`, whose maker `m` is known: that method, its line
+    and the slip it makes; every node it makes so is the same bug."""
+    key = ("stored local", m.function, m.file, str(m.line))
+    lg = info.names.local_grads
+    right = infer.local(u.fits)
+    if (
+        u.stored is not None
+        and right is not None
+        and len(u.stored) == len(right) == len(set(u.kids)) == 2
+        and all(infer.close(a, b) for a, b in zip(u.stored, reversed(right)))
+    ):
+        op = infer.one_op(u.fits)
+        why = f": {SWAPPED}" if op is not None and op.op.name == "mul" else ""
+        given = ", ".join(num(v) for v in u.stored)
+        shown = _swapped_source(m) or (f"({given})", f"({', '.join(num(v) for v in right)})")
+        return Finding(
+            key,
+            f"{yours(m, info.cls)} stores its local derivatives swapped: {shown[0]} where "
+            f"{shown[1]} belongs ({m.where()}){why}; {_node_words(u)} stores ({given}) in "
+            f"`{lg}`, where the chain rule's are ({', '.join(num(v) for v in right)})",
+        )
+    return Finding(
+        key,
+        f"{yours(m, info.cls)} stores {num(stored)} in `{lg}` as its local derivative for "
+        f"{describe(w)}{_slip(u, w, stored)}, on {_node_words(u)}; the chain rule's is {num(d)} "
+        f"({m.where()})",
+    )
+
+
+def _node_words(u: Node) -> str:
+    """`the `exp` node out`, or as `describe` says it."""
+    op = infer.one_op(u.fits)
+    return f"the `{op.drawn()}` node {u.name}" if op and u.name else describe(u)
+
+
+def _swapped_source(m: Any) -> tuple[str, str] | None:
+    """The two-element tuple of local derivatives in the call on the maker's line, as written
+    and swapped back: (`(self.data, other.data)`, `(other.data, self.data)`)."""
+    found = source_lines(m.code)
+    if found is None:
+        return None
+    lines, start, tree = found
+    text = textwrap.dedent("".join(lines))
+    row = m.line - start + 1
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and n.lineno <= row <= (n.end_lineno or n.lineno)
+    ]
+    calls.sort(key=lambda n: ((n.end_lineno or n.lineno) - n.lineno, -n.col_offset))
+    for call in calls:  # by keyword, or the third argument: (data, children, local grads)
+        named = [k.value for k in call.keywords if k.arg and ("grad" in k.arg or "local" in k.arg)]
+        for arg in named or call.args[2:3]:
+            if isinstance(arg, ast.Tuple | ast.List) and len(arg.elts) == 2:
+                parts = [ast.get_source_segment(text, e) for e in arg.elts]
+                whole = ast.get_source_segment(text, arg)
+                if whole is None or None in parts or "\n" in whole:
+                    return None
+                close_ = ")" if isinstance(arg, ast.Tuple) else "]"
+                return f"`{whole}`", f"`{whole[0]}{parts[1]}, {parts[0]}{close_}`"
+    return None
+
+
 def _stored(
     w: Node,
     users: list[tuple[Node, float, tuple[float, ...]]],
@@ -653,6 +737,8 @@ def _stored(
         if u.stored is None or u.grad is None:
             return _totals(w, users, expected)
         stored = sum(s for k, s in zip(u.kids, u.stored) if k == id(w.obj))
+        if not infer.close(stored, d) and u.maker is not None:
+            return [_stored_by(u.maker, u, w, stored, d, info)]
         if not infer.close(stored, d):
             op = infer.one_op(u.fits)
             name = op.drawn() if op else describe(u)
